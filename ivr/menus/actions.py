@@ -1,0 +1,120 @@
+"""What the engine asks the telephone to do, independent of TwiML.
+
+The engine returns a tuple of these; ``ivr.twiml`` is the only module that
+turns them into Twilio's XML. Every action that hands control back to us
+carries the ``CallState`` of the step that will receive the reply, and the
+web layer encodes it into the (signed) URL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+# What the next request will carry, so the engine knows how to read it.
+Expect = Literal["input", "dial", "record", "enqueue"]
+
+
+@dataclass(frozen=True, slots=True)
+class CallState:
+    """Everything the engine needs between two webhooks of one call.
+
+    It travels in the action URLs Twilio calls back, which Twilio signs, so
+    no database read is needed to serve the next step.
+    """
+
+    version: int  # menu version the call is pinned to
+    node: str  # node that will interpret the next request
+    attempt: int = 1  # retry counter of a menu node, 1-based
+    line: str | None = None  # product line chosen so far
+    step: int = 0  # request counter within the call: the idempotency key
+    expect: Expect = "input"
+
+    def next(self, node: str, **changes: object) -> CallState:
+        """The state for a following request, one step further."""
+        return replace(self, node=node, step=self.step + 1, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class Say:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Play:
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    seconds: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Gather:
+    """Play prompts while listening for keys and, optionally, speech."""
+
+    prompts: tuple[Say | Play | Pause, ...]
+    then: CallState
+    timeout: int = 5
+    num_digits: int | None = 1
+    speech_hints: tuple[str, ...] | None = None  # None: keys only
+    finish_on_key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Dial:
+    """Connect the caller to a phone number or a SIP address."""
+
+    then: CallState
+    number: str | None = None  # E.164
+    sip: str | None = None
+    timeout: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Enqueue:
+    """Put the caller in a named agents' queue."""
+
+    queue: str
+    then: CallState
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    then: CallState
+    max_length: int = 120
+    play_beep: bool = True
+    finish_on_key: str = "#"
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    then: CallState
+
+
+@dataclass(frozen=True, slots=True)
+class Hangup:
+    pass
+
+
+Action = Say | Play | Pause | Gather | Dial | Enqueue | Record | Redirect | Hangup
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a call ended, as the call log reports it."""
+
+    kind: Literal["transferred", "voicemail", "hung_up", "timed_out", "error"]
+    detail: str = ""  # transfer target, the node where it ended, …
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """The engine's answer to one request."""
+
+    actions: tuple[Action, ...]
+    path: tuple[str, ...] = ()  # nodes entered while computing this step
+    outcome: Outcome | None = None  # set when this step ends the call
+    line: str | None = None  # product line after this step
+    meta: dict[str, str] = field(default_factory=dict, compare=False)
