@@ -24,6 +24,8 @@ class Settings:
     twilio_number: str = ""
     twilio_api_base_url: str | None = None
     voice: str = DEFAULT_VOICE
+    fallback_number: str = ""  # E.164 number a caller is sent to when a step fails
+    fallback_queue: str = "suporte"  # queue used for that when no number is set
     var_dir: Path = Path("var")
     ticket_store: str = "sql"
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -47,6 +49,8 @@ class Settings:
             twilio_number=env("TWILIO_NUMBER", ""),
             twilio_api_base_url=(env("TWILIO_API_BASE_URL") or None),
             voice=env("IVR_VOICE", DEFAULT_VOICE),
+            fallback_number=env("IVR_FALLBACK_NUMBER", ""),
+            fallback_queue=env("IVR_FALLBACK_QUEUE", "suporte"),
             var_dir=var_dir,
             ticket_store=env("IVR_TICKET_STORE", "sql"),
             extra={k: v for k, v in environ.items() if k.startswith("IVR_")},

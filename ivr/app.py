@@ -1,0 +1,124 @@
+"""The composition root: ``create_app()`` builds every service once.
+
+Nothing connects, reads the clock or loads a file at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ivr.calls import CallHandler, Release
+from ivr.db import make_engine
+from ivr.menu_versions import VersionCache
+from ivr.menus.loader import load_menu
+from ivr.metrics import Metrics
+from ivr.settings import Settings
+from ivr.signature import SignatureChecker
+from ivr.twiml import Renderer
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def load_release(text: str) -> Release:
+    """Parse and check a published menu once; the result serves every call on it."""
+    menu = load_menu(text, "menus.yaml")
+    return Release(menu=menu, hours=hours_for(menu))
+
+
+def hours_for(menu: Any) -> Any:
+    from ivr.menus.context import AlwaysOpen
+
+    return AlwaysOpen()
+
+
+@dataclass
+class Services:
+    """What the views need, built once per app."""
+
+    settings: Settings
+    signatures: SignatureChecker
+    calls: CallHandler
+    metrics: Metrics
+    versions: VersionCache
+    call_log: Any
+    clock: Clock
+
+    @property
+    def public_url(self) -> str | None:
+        return self.settings.public_url
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock = utc_now,
+    start_background: bool = True,
+) -> Flask:
+    """Build the web application.
+
+    ``clock`` is the one place "now" comes from, so whole calls can be run
+    at any instant in tests and in the simulator.
+    """
+    from ivr.call_log import CallLog
+
+    settings = (settings or Settings.from_env()).with_local_secrets()
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = settings.secret_key
+    if settings.trusted_proxies and not settings.public_url:
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+
+    engine = make_engine(settings.database_url)
+    metrics = Metrics()
+    call_log = CallLog(engine)
+    if start_background:
+        call_log.start()
+    versions = VersionCache(engine, load_release)
+    renderer = Renderer(settings.voice)
+    calls = CallHandler(
+        versions,
+        renderer,
+        call_log,
+        clock,
+        fallback_number=settings.fallback_number,
+        fallback_queue=settings.fallback_queue,
+        on_error=metrics.failures.inc,
+    )
+    app.extensions["ivr"] = Services(
+        settings=settings,
+        signatures=SignatureChecker(settings.twilio_auth_token),
+        calls=calls,
+        metrics=metrics,
+        versions=versions,
+        call_log=call_log,
+        clock=clock,
+    )
+    app.extensions["ivr_engine"] = engine
+
+    from ivr import webhooks
+
+    app.register_blueprint(webhooks.bp)
+    _add_operational_routes(app, metrics)
+    logging.getLogger("ivr").setLevel(logging.INFO)
+    return app
+
+
+def _add_operational_routes(app: Flask, metrics: Metrics) -> None:
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return Response("ok\n", content_type="text/plain")
+
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        return Response(metrics.exposition(), content_type="text/plain; version=0.0.4")

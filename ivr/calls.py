@@ -1,0 +1,208 @@
+"""Serving one Twilio voice request: pick the menu version, run the engine, log, render.
+
+Plain Python so the web layer, the simulator and the tests share it; the
+Flask views only verify the signature and translate the form.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from ivr.menus import engine
+from ivr.menus.actions import CallState, Outcome, Step
+from ivr.menus.context import AlwaysOpen, CallContext, CallerEvent, HoursOracle
+from ivr.twiml import Renderer, parse_state
+
+if TYPE_CHECKING:
+    from ivr.menus.loader import Menu
+
+log = logging.getLogger(__name__)
+
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceRequest:
+    """The parts of Twilio's voice webhook form that we use."""
+
+    call_sid: str
+    account_sid: str = ""
+    caller: str = ""
+    called: str = ""
+    call_status: str = ""
+    digits: str | None = None
+    speech: str | None = None
+    dial_status: str | None = None
+    recording_url: str | None = None
+    recording_duration: int | None = None
+
+    @classmethod
+    def from_form(cls, form: Mapping[str, str]) -> VoiceRequest:
+        get = form.get
+        duration = get("RecordingDuration")
+        return cls(
+            call_sid=get("CallSid", ""),
+            account_sid=get("AccountSid", ""),
+            caller=get("From", ""),
+            called=get("To", ""),
+            call_status=get("CallStatus", ""),
+            digits=get("Digits") or None,
+            speech=get("SpeechResult") or None,
+            dial_status=get("DialCallStatus") or get("QueueResult") or None,
+            recording_url=get("RecordingUrl") or None,
+            recording_duration=int(duration) if duration and duration.isdigit() else None,
+        )
+
+    def event(self) -> CallerEvent:
+        return CallerEvent(
+            digits=self.digits,
+            speech=self.speech,
+            dial_status=self.dial_status,
+            recording_url=self.recording_url,
+            recording_duration=self.recording_duration,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """A published menu version, parsed once and ready to serve."""
+
+    menu: Menu
+    hours: HoursOracle = AlwaysOpen()
+
+
+class Versions(Protocol):
+    def current(self) -> tuple[int, Release]: ...
+
+    def get(self, version_id: int) -> Release: ...
+
+
+class StepLog(Protocol):
+    def step(self, call_sid: str, state_step: int, node: str, **fields: object) -> None: ...
+
+
+class CallHandler:
+    def __init__(
+        self,
+        versions: Versions,
+        renderer: Renderer,
+        call_log: StepLog | None,
+        clock: Callable[[], datetime],
+        fallback_number: str = "",
+        fallback_queue: str = "",
+        on_error: Callable[[], object] = lambda: None,
+    ) -> None:
+        self.versions = versions
+        self.renderer = renderer
+        self.call_log = call_log
+        self.clock = clock
+        self.on_error = on_error
+        self.error_twiml = renderer.apology(fallback_number, fallback_queue)
+
+    def handle(self, request: VoiceRequest, args: Mapping[str, str] | None = None) -> str:
+        """TwiML for this request; never raises, whatever goes wrong inside.
+
+        ``args`` is the step URL's query (the call state); None for a new call.
+        """
+        state: CallState | None = None
+        try:
+            state = parse_state(args) if args is not None else None
+            now = self.clock()
+            step, version, node = self._run(request, state, now)
+        except Exception:
+            log.exception("voice webhook failed for CallSid=%s", request.call_sid)
+            self.on_error()
+            self._log_error(request, state)
+            return self.error_twiml
+        self._log(request, state, step, version, node, now)
+        return self.renderer.render(step.actions)
+
+    def _run(
+        self, request: VoiceRequest, state: CallState | None, now: datetime
+    ) -> tuple[Step, int, str]:
+        if state is None:
+            version, release = self.versions.current()
+            ctx = self._context(request, release, now)
+            return engine.start(release.menu, version, ctx), version, release.menu.start
+        release = self.versions.get(state.version)
+        ctx = self._context(request, release, now)
+        return engine.advance(release.menu, state, request.event(), ctx), state.version, state.node
+
+    @staticmethod
+    def _context(request: VoiceRequest, release: Release, now: datetime) -> CallContext:
+        return CallContext(now=now, caller=request.caller, called=request.called, hours=release.hours)
+
+    def _log(
+        self,
+        request: VoiceRequest,
+        state: CallState | None,
+        step: Step,
+        version: int,
+        node: str,
+        now: datetime,
+    ) -> None:
+        if self.call_log is None or not request.call_sid:
+            return
+        self.call_log.step(
+            request.call_sid,
+            state.step if state else 0,
+            node,
+            digits=request.digits,
+            speech=request.speech,
+            path=step.path,
+            outcome=step.outcome,
+            line=step.line,
+            at=now,
+            account_sid=request.account_sid,
+            from_number=request.caller,
+            to_number=request.called,
+            version=version,
+        )
+
+    def _log_error(self, request: VoiceRequest, state: CallState | None) -> None:
+        if self.call_log is None or not request.call_sid:
+            return
+        try:
+            self.call_log.step(
+                request.call_sid,
+                state.step if state else 0,
+                state.node if state else "",
+                digits=request.digits,
+                speech=request.speech,
+                path=(),
+                outcome=Outcome("error", "webhook failed"),
+                line=state.line if state else None,
+                at=self.clock(),
+                account_sid=request.account_sid,
+                from_number=request.caller,
+                to_number=request.called,
+                version=state.version if state else 0,
+            )
+        except Exception:  # the caller must still get the apology
+            log.exception("could not log the failed step for CallSid=%s", request.call_sid)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    """Twilio's status callback form, typed."""
+
+    call_sid: str
+    call_status: str
+    sequence_number: int | None = None
+    duration: int | None = None
+
+    @classmethod
+    def from_form(cls, form: Mapping[str, str]) -> StatusReport:
+        return cls(
+            call_sid=form.get("CallSid", ""),
+            call_status=form.get("CallStatus", ""),
+            sequence_number=_int_or_none(form.get("SequenceNumber")),
+            duration=_int_or_none(form.get("CallDuration")),
+        )
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None

@@ -1,0 +1,95 @@
+"""``ivr menus …``: validate, publish, export and list menu versions."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from ivr.menus.loader import check_menu, load_menu
+from ivr.settings import Settings
+
+
+@click.group()
+def menus() -> None:
+    """Menu documents and their published versions."""
+
+
+@menus.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def validate(file: Path) -> None:
+    """Check FILE; print every problem as FILE:LINE:COL: message."""
+    problems = check_menu(file.read_text(encoding="utf-8"), str(file))
+    for problem in problems:
+        click.echo(str(problem))
+    if any(p.severity == "error" for p in problems):
+        sys.exit(1)
+    if not problems:
+        click.echo(f"{file}: ok")
+
+
+def _session():  # noqa: ANN202
+    from sqlalchemy.orm import Session
+
+    from ivr.db import make_engine, upgrade
+
+    url = Settings.from_env().database_url
+    upgrade(url)
+    return Session(make_engine(url))
+
+
+@menus.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--author", default=None, help="Who publishes (default: the OS user).")
+def publish(file: Path, author: str | None) -> None:
+    """Validate FILE and make it the live menu for new calls."""
+    from ivr import menu_versions
+    from ivr.menus.loader import MenuInvalid
+
+    text = file.read_text(encoding="utf-8")
+    with _session() as session:
+        try:
+            version = menu_versions.publish(
+                session,
+                text,
+                author or getpass.getuser(),
+                datetime.now(UTC),
+                validate=lambda content: load_menu(content, str(file)),
+            )
+        except MenuInvalid as invalid:
+            for problem in invalid.problems:
+                click.echo(str(problem))
+            raise SystemExit(1) from None
+        session.commit()
+        click.echo(f"published version {version.id} ({version.content_hash[:12]})")
+
+
+@menus.command()
+@click.option("--version", "version_id", type=int, default=None, help="Default: the live one.")
+def export(version_id: int | None) -> None:
+    """Print a published version's YAML."""
+    from ivr import menu_versions
+
+    with _session() as session:
+        version = (
+            menu_versions.get(session, version_id)
+            if version_id is not None
+            else menu_versions.latest(session)
+        )
+        if version is None:
+            raise click.ClickException("no such version")
+        click.echo(version.content, nl=False)
+
+
+@menus.command()
+def versions() -> None:
+    """List published versions, newest first."""
+    from ivr import menu_versions
+
+    with _session() as session:
+        for version in menu_versions.list_versions(session):
+            stamp = version.created_at.astimezone(UTC).isoformat(timespec="seconds")
+            click.echo(f"{version.id:>5}  {stamp}  {version.author:<16} {version.content_hash[:12]}")
