@@ -1,0 +1,169 @@
+"""Database plumbing: engines, sessions, the declarative base and migrations.
+
+Nothing here connects at import time. ``make_engine`` turns a URL from the
+settings into an engine tuned for the backend (SQLite in WAL mode with a busy
+timeout and foreign keys; PostgreSQL through psycopg 3), ``upgrade`` applies
+the Alembic migrations that live inside this package, so ``ivr db upgrade``
+works from any directory.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.engine import Connection, Dialect, make_url
+from sqlalchemy.engine.url import URL
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# Constraint names that are stable across backends, so migrations can refer
+# to them (alembic docs, "The Importance of Naming Constraints").
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Execution option: on SQLite, open the transaction with BEGIN IMMEDIATE so a
+# read-then-write transaction takes the write lock up front and waits on the
+# busy timeout instead of failing with "database is locked" half-way.
+BEGIN_IMMEDIATE = "ivr_sqlite_begin_immediate"
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC in Python.
+
+    Naive datetimes are refused on the way in (a naive datetime is a bug,
+    STYLE.md habit 5). SQLite stores no offset, so values are normalised to
+    UTC before they are written and marked UTC when read back.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime given to a UTC column; pass an aware datetime")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def normalise_url(url: str | URL) -> URL:
+    """Parse ``url`` and pick psycopg 3 for plain PostgreSQL URLs."""
+    if isinstance(url, str) and url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def make_engine(url: str | URL, **kwargs: Any) -> Engine:
+    """An engine for ``url``, tuned for the backend.
+
+    SQLite: the parent folder of the database file is created, and every
+    connection gets WAL mode, a ~5 s busy timeout and foreign keys. The
+    driver's own transaction handling is switched off so SQLAlchemy emits
+    ``BEGIN`` itself (``BEGIN IMMEDIATE`` with the :data:`BEGIN_IMMEDIATE`
+    execution option). PostgreSQL: ``postgresql://`` means psycopg 3.
+
+    Bound parameters are hidden from error messages: they may hold phone
+    numbers, which must stay out of the logs (LGPD).
+    """
+    parsed = normalise_url(url)
+    kwargs.setdefault("hide_parameters", True)
+    if parsed.get_backend_name() == "sqlite":
+        _create_sqlite_folder(parsed)
+        engine = create_engine(parsed, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(parsed, **kwargs)
+
+
+def _create_sqlite_folder(url: URL) -> None:
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # SQLAlchemy emits BEGIN itself (below); the driver must not.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")  # safe in WAL mode
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        if connection.get_execution_options().get(BEGIN_IMMEDIATE):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions bound to ``engine``; objects stay readable after commit."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def alembic_config(url: str | URL | None = None) -> Any:
+    """An Alembic ``Config`` for the migrations in this package (no alembic.ini)."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url is not None:
+        # Kept out of the ini options: configparser would choke on '%' in passwords.
+        config.attributes["url"] = normalise_url(url)
+    return config
+
+
+def upgrade(url_or_engine: str | URL | Engine, revision: str = "head") -> None:
+    """Apply the migrations up to ``revision`` (the newest by default)."""
+    from alembic import command
+
+    if isinstance(url_or_engine, Engine):
+        config = alembic_config()
+        with url_or_engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+        return
+    engine = make_engine(url_or_engine)
+    try:
+        upgrade(engine, revision)
+    finally:
+        engine.dispose()

@@ -1,0 +1,104 @@
+"""The tables: published menu versions and the call log.
+
+Schema changes go through Alembic only (``ivr/migrations/versions``); a test
+checks that these models and the migrations agree.
+
+Phone numbers are stored (callbacks need them later) but never appear in a
+``repr`` or a log line (LGPD).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ivr.db import Base, UTCDateTime
+
+PUBLISHED = "published"
+
+
+class MenuVersion(Base):
+    """One published menu document. ``id`` is the version callers are pinned to."""
+
+    __tablename__ = "menu_versions"
+    # AUTOINCREMENT on SQLite: a version number is never reused, even after a delete.
+    __table_args__: ClassVar[dict[str, object]] = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    content: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)  # sha256 hex
+    author: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # "published" today; a later issue adds "draft" versions tried from test numbers.
+    status: Mapped[str] = mapped_column(String(20), default=PUBLISHED, index=True)
+    test_numbers: Mapped[list[str] | None] = mapped_column(JSON, default=None)
+
+    def __repr__(self) -> str:
+        return f"<MenuVersion {self.id} {self.status} {self.content_hash[:12]}>"
+
+
+class Call(Base):
+    """One telephone call: who, when, on which menu version, and how it ended."""
+
+    __tablename__ = "calls"
+
+    call_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_sid: Mapped[str | None] = mapped_column(String(64))
+    from_number: Mapped[str | None] = mapped_column(String(64))  # personal data
+    to_number: Mapped[str | None] = mapped_column(String(64))
+    menu_version: Mapped[int | None] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str | None] = mapped_column(String(20))  # Twilio CallStatus
+    last_sequence: Mapped[int | None] = mapped_column(Integer)  # Twilio SequenceNumber applied
+    # How the call ended: transferred / voicemail / hung_up / timed_out / error.
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    outcome_detail: Mapped[str | None] = mapped_column(Text)
+    # The step that reported the outcome; None while the outcome is only
+    # inferred from the status callback (a hang-up), so a step can correct it.
+    outcome_step: Mapped[int | None] = mapped_column(Integer)
+    duration: Mapped[int | None] = mapped_column(Integer)  # seconds, Twilio CallDuration
+    line: Mapped[str | None] = mapped_column(String(64))  # product line chosen
+    last_step: Mapped[int | None] = mapped_column(Integer)
+    last_node: Mapped[str | None] = mapped_column(String(128))
+    recording_url: Mapped[str | None] = mapped_column(Text)
+    recording_duration: Mapped[int | None] = mapped_column(Integer)
+
+    steps: Mapped[list[CallStep]] = relationship(
+        back_populates="call",
+        order_by="CallStep.step",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    def __repr__(self) -> str:
+        return f"<Call {self.call_sid} {self.status} {self.outcome}>"
+
+
+class CallStep(Base):
+    """One webhook request of a call: where the caller was and what they pressed or said."""
+
+    __tablename__ = "call_steps"
+    __table_args__ = (UniqueConstraint("call_sid", "step"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_sid: Mapped[str] = mapped_column(
+        String(64), ForeignKey("calls.call_sid", ondelete="CASCADE")
+    )
+    step: Mapped[int] = mapped_column(Integer)  # CallState.step: the idempotency key
+    node: Mapped[str] = mapped_column(String(128))
+    digits: Mapped[str | None] = mapped_column(String(64))
+    speech: Mapped[str | None] = mapped_column(Text)
+    path: Mapped[list[str]] = mapped_column(JSON, default=list)  # nodes entered
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    outcome_detail: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    call: Mapped[Call] = relationship(back_populates="steps")
+
+    def __repr__(self) -> str:
+        return f"<CallStep {self.call_sid}#{self.step} {self.node}>"
