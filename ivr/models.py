@@ -64,7 +64,7 @@ class Call(Base):
     duration: Mapped[int | None] = mapped_column(Integer)  # seconds, Twilio CallDuration
     line: Mapped[str | None] = mapped_column(String(64))  # product line chosen
     last_step: Mapped[int | None] = mapped_column(Integer)
-    last_node: Mapped[str | None] = mapped_column(String(128))
+    last_node: Mapped[str | None] = mapped_column(String(128))  # where the caller was left
     recording_url: Mapped[str | None] = mapped_column(Text)
     recording_duration: Mapped[int | None] = mapped_column(Integer)
 
