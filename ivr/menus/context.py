@@ -48,7 +48,7 @@ class CallContext:
     now: datetime
     caller: str = ""  # E.164 as Twilio sends it in From
     called: str = ""
-    hours: HoursOracle = AlwaysOpen()
+    hours: HoursOracle = AlwaysOpen()  # noqa: RUF009 -- stateless, safe to share
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None or self.now.utcoffset() is None:

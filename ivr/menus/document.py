@@ -1,0 +1,187 @@
+"""The menu document: its YAML schema, and ``Menu``, the validated result.
+
+``ivr.menus.loader.load_menu`` turns YAML text into a ``Menu``; this module
+holds the top-level model and the ready-to-run ``Menu``. The node models live
+in ``ivr.menus.nodes``, one module per kind.
+
+Schema
+======
+
+Top level (a mapping)::
+
+    start: NODE_ID            # required: the node a call enters first
+    voice: Polly.Camila       # optional: TTS voice for <Say> (the web layer uses it)
+    language: pt-BR           # optional, default pt-BR (Say and speech recognition)
+    lines:                    # optional: product lines, id -> line
+      LINE_ID:
+        name: TEXT            # required: spoken pt-BR name, read by {linha}
+        queue: QUEUE          # required: Twilio queue of its agents (1-64 chars)
+        schedule: SCHED_ID    # optional: a key of `schedules`
+    schedules: {...}          # optional: schedule name -> anything; passed through
+                              # untouched to Menu.schedules (the calendar reads it)
+    nodes:                    # required: node id -> node
+      NODE_ID: {kind: ..., ...}
+
+Ids (nodes, lines, schedules) are letters, digits, ``_`` and ``-``, at most
+64 characters: they travel in signed URLs. ``current`` is reserved (not a
+line id). Quote DTMF keys: ``#`` starts a YAML comment and ``1:`` is a number
+(unquoted digit keys are accepted with a warning).
+
+Node kinds (``kind`` is required; every other field not listed is an error):
+
+``menu`` — prompt, then a choice by key or voice
+    ``say`` (text) or ``play`` (audio URL), exactly one;
+    ``options``: DTMF key ("0"-"9", "*", "#") -> ``{next: NODE, line: LINE
+    (optional, becomes the call's line), speech: [pt-BR phrases] (optional)}``;
+    ``timeout`` seconds of silence (1-60, default 5); ``retries`` attempts in
+    all (1-5, default 3); ``invalid`` / ``no_input`` messages (pt-BR defaults);
+    ``after_retries``: NODE, required — where the call goes after the last
+    failed attempt (an agent or the voicemail). Speech matching ignores case,
+    accents and punctuation; a phrase matches when said inside a longer
+    sentence; the longest matching phrase wins.
+``message`` — ``say`` or ``play``, then ``next``.
+``transfer`` — exactly one of ``number`` (E.164), ``sip`` (``sip:`` URI),
+    ``queue`` (queue name), ``line`` (a line id: its queue; or ``current``:
+    the line chosen so far, which then needs ``queue`` for callers without a
+    line); optional ``say`` before connecting; ``timeout`` ring seconds for
+    number/sip (5-120, default 30); optional ``fallback``: NODE when nobody
+    answers or the caller leaves the queue (without it: a pt-BR apology, then
+    hang up).
+``voicemail`` — ``say`` instructions (pt-BR default), ``max_length`` seconds
+    (5-600, default 120), optional ``next`` after the recording (default:
+    thank the caller and hang up). Records after a beep.
+``hours`` — optional ``schedule`` (a key of ``schedules``; default: the
+    chosen line's schedule, else the calendar's default), ``open`` and
+    ``closed`` targets.
+``goto`` — ``next``.
+``hangup`` — optional ``say``, then hang up.
+
+Prompts (``say``, ``invalid``, ``no_input``) may use ``{linha}`` (spoken name
+of the chosen line, "" if none), ``{numero}`` (the caller's number read digit
+by digit) and ``{aviso_horario}`` (the calendar's "closed, we reopen at …"
+sentence); ``{{`` and ``}}`` are literal braces. Empty prompts and other
+variables are errors.
+
+Graph rules (``ivr.menus.lint``): every target and line exists; every node
+is reachable from ``start``; from every node a transfer, voicemail or
+hangup is reachable; no loop is taken without the caller choosing (through
+``next``, ``open``/``closed``, ``after_retries``, ``fallback``), so a silent
+caller always reaches an end; every menu has an option leading to a transfer,
+and a transfer is reachable from ``start``.
+
+Example
+=======
+
+.. code-block:: yaml
+
+    start: boas_vindas
+    voice: Polly.Camila
+    lines:
+      fiscal: {name: Fiscal, queue: suporte_fiscal, schedule: comercial}
+      estoque: {name: Estoque, queue: suporte_estoque, schedule: comercial}
+    schedules:
+      comercial: {}          # the calendar engineer defines this
+    nodes:
+      boas_vindas:
+        kind: message
+        say: Bem-vindo ao suporte. Esta ligação pode ser gravada.
+        next: expediente
+      expediente:
+        kind: hours
+        schedule: comercial
+        open: principal
+        closed: fora_do_horario
+      principal:
+        kind: menu
+        say: >-
+          Para o módulo fiscal, digite 1. Para estoque, digite 2.
+          Para falar com um atendente, digite 0.
+        options:
+          "1": {next: atendimento, line: fiscal, speech: [fiscal, nota fiscal]}
+          "2": {next: atendimento, line: estoque, speech: [estoque]}
+          "0": {next: atendente, speech: [atendente]}
+        after_retries: atendente
+      atendimento:
+        kind: transfer
+        say: Transferindo para o suporte {linha}.
+        line: current
+        queue: suporte_geral
+        fallback: recado
+      atendente:
+        kind: transfer
+        queue: suporte_geral
+        fallback: recado
+      fora_do_horario:
+        kind: message
+        say: "{aviso_horario}"
+        next: recado
+      recado:
+        kind: voicemail
+        say: Deixe seu nome, empresa e o motivo da ligação após o sinal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+from ivr.menus.nodes import BY_MODEL, NodeKind, NodeModel
+from ivr.menus.nodes.base import Ident
+from ivr.menus.nodes.transfer import QueueName
+
+
+def _check_text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_check_text)]
+
+
+class ProductLine(BaseModel):
+    """A product line callers can pick: its spoken name, queue and schedule."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Text
+    queue: QueueName
+    schedule: Ident | None = None
+
+
+class DocumentHead(BaseModel):
+    """The top level of a menu document; nodes are validated one by one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: Ident
+    voice: Text | None = None
+    language: Text = "pt-BR"
+    lines: dict[Ident, ProductLine] = {}
+    schedules: dict[Ident, Any] = {}
+    nodes: dict[Ident, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Menu:
+    """A validated menu document, ready for ``ivr.menus.engine``.
+
+    Immutable and shared between requests (the web layer caches one per
+    published version); ``schedules`` is the document's mapping as loaded.
+    """
+
+    start: str
+    nodes: Mapping[str, NodeModel]
+    lines: Mapping[str, ProductLine] = field(default_factory=dict)
+    schedules: Mapping[str, Any] = field(default_factory=dict)
+    language: str = "pt-BR"
+    voice: str | None = None
+    filename: str = "menus.yaml"
+    kinds: Mapping[str, NodeKind] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        kinds = {node_id: BY_MODEL[type(node)] for node_id, node in self.nodes.items()}
+        object.__setattr__(self, "kinds", kinds)

@@ -1,0 +1,268 @@
+"""Graph rules over a schema-valid menu: references, reachability, ways out.
+
+The schema (pydantic models) says what each node may contain; the rules here
+look at the nodes together, through the graph methods every ``NodeModel``
+has, so a new node kind is linted without changes here. Each rule is a
+function ``rule(doc, report)`` listed in ``RULES``; a new check (for example
+the warning "the prompt says 'digite 3' but the menu has no key 3", reading
+``NodeModel.prompts()``) is one more function appended there.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ivr.menus.nodes import NodeModel
+from ivr.menus.nodes.base import Loc
+from ivr.menus.nodes.transfer import CURRENT
+from ivr.menus.problems import Severity
+
+
+class Report(Protocol):
+    """Where rules send problems; ``path`` is located by the loader's marks."""
+
+    def __call__(
+        self, path: Loc, message: str, *, severity: Severity = "error", at_key: bool = False
+    ) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LintInput:
+    """What the rules see. ``nodes`` holds the nodes that passed the schema;
+    ``node_ids`` every node id in the file; ``complete`` is False when some
+    node or the document head failed the schema (whole-graph rules then
+    stay quiet rather than guess)."""
+
+    start: str | None
+    lines: Mapping[str, Any]
+    schedules: Mapping[str, Any]
+    nodes: Mapping[str, NodeModel]
+    node_ids: frozenset[str]
+    complete: bool
+
+
+Rule = Callable[[LintInput, Report], None]
+
+
+def lint(doc: LintInput, report: Report) -> None:
+    """Run every rule of ``RULES`` over the document."""
+    for rule in RULES:
+        rule(doc, report)
+
+
+def _targets(node: NodeModel) -> Iterable[tuple[Loc, str]]:
+    yield from node.flow_targets()
+    yield from node.choice_targets()
+
+
+def _reachable(doc: LintInput, sources: Iterable[str], *, flow_only: bool = False) -> set[str]:
+    seen: set[str] = set()
+    queue = deque(s for s in sources if s in doc.nodes)
+    while queue:
+        node_id = queue.popleft()
+        if node_id in seen:
+            continue
+        seen.add(node_id)
+        node = doc.nodes[node_id]
+        edges = node.flow_targets() if flow_only else _targets(node)
+        queue.extend(t for _, t in edges if t in doc.nodes and t not in seen)
+    return seen
+
+
+def _suggest(name: str, choices: Iterable[str]) -> str:
+    hint = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean {hint[0]!r}?)" if hint else ""
+
+
+def check_references(doc: LintInput, report: Report) -> None:
+    """Every target, product line and schedule named exists."""
+    if doc.start is not None and doc.start not in doc.node_ids:
+        hint = _suggest(doc.start, doc.node_ids)
+        report(("start",), f"start node {doc.start!r} is not defined{hint}")
+    if CURRENT in doc.lines:
+        report(("lines", CURRENT), f"{CURRENT!r} is reserved (line: current)", at_key=True)
+    for line_id, line in doc.lines.items():
+        schedule = getattr(line, "schedule", None)
+        if schedule is not None and schedule not in doc.schedules:
+            report(
+                ("lines", line_id, "schedule"),
+                f"unknown schedule {schedule!r}{_suggest(schedule, doc.schedules)}",
+            )
+    for node_id, node in doc.nodes.items():
+        for loc, target in _targets(node):
+            if target not in doc.node_ids:
+                report(
+                    ("nodes", node_id, *loc),
+                    f"unknown node {target!r}{_suggest(target, doc.node_ids)}",
+                )
+        for loc, line_id in node.lines_used():
+            if line_id not in doc.lines:
+                report(
+                    ("nodes", node_id, *loc),
+                    f"unknown product line {line_id!r}{_suggest(line_id, doc.lines)}",
+                )
+        for loc, schedule in node.schedules_used():
+            if schedule not in doc.schedules:
+                report(
+                    ("nodes", node_id, *loc),
+                    f"unknown schedule {schedule!r}{_suggest(schedule, doc.schedules)}",
+                )
+
+
+def check_reachable(doc: LintInput, report: Report) -> None:
+    """Every node can be reached from ``start``."""
+    if not doc.complete or doc.start not in doc.nodes:
+        return
+    reached = _reachable(doc, [doc.start])
+    for node_id in doc.nodes:
+        if node_id not in reached:
+            report(
+                ("nodes", node_id),
+                f"unreachable node: nothing leads here from start {doc.start!r}",
+                at_key=True,
+            )
+
+
+def check_ways_out(doc: LintInput, report: Report) -> None:
+    """From every node a transfer, voicemail or hangup can be reached."""
+    if not doc.complete:
+        return
+    predecessors: dict[str, list[str]] = {node_id: [] for node_id in doc.nodes}
+    for node_id, node in doc.nodes.items():
+        for _, target in _targets(node):
+            if target in predecessors:
+                predecessors[target].append(node_id)
+    can_end = {node_id for node_id, node in doc.nodes.items() if node.ends_call}
+    queue = deque(can_end)
+    while queue:
+        for before in predecessors[queue.popleft()]:
+            if before not in can_end:
+                can_end.add(before)
+                queue.append(before)
+    for node_id in doc.nodes:
+        if node_id not in can_end:
+            report(
+                ("nodes", node_id),
+                "no way out: no transfer, voicemail or hangup can be reached from this node",
+                at_key=True,
+            )
+
+
+def check_silent_loops(doc: LintInput, report: Report) -> None:
+    """No loop is taken without the caller choosing.
+
+    Follows only the edges taken without a choice (``next``, ``open`` /
+    ``closed``, ``after_retries``, ``fallback``): a loop there either spins
+    without input (message/goto/hours) or keeps a silent caller forever.
+    """
+    for cycle in _cycles(doc):
+        shown = " -> ".join([*cycle, cycle[0]])
+        if any(doc.nodes[n].takes_input for n in cycle):
+            message = (
+                f"a caller who stays silent would go round forever: {shown}; "
+                "send after_retries / fallback to a transfer, voicemail or hangup"
+            )
+        else:
+            message = f"loop with no caller input: {shown}; the call would never leave it"
+        report(("nodes", cycle[0]), message, at_key=True)
+
+
+def _cycles(doc: LintInput) -> list[list[str]]:
+    """One cycle per strongly connected component of the flow graph (Tarjan)."""
+    edges = {
+        node_id: [t for _, t in node.flow_targets() if t in doc.nodes]
+        for node_id, node in doc.nodes.items()
+    }
+    order = {node_id: i for i, node_id in enumerate(doc.nodes)}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[list[str]] = []
+    for root in doc.nodes:
+        if root in index:
+            continue
+        work = [(root, iter(edges[root]))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node_id, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(edges[child])))
+                elif child in on_stack:
+                    low[node_id] = min(low[node_id], index[child])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node_id])
+            if low[node_id] == index[node_id]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node_id:
+                        break
+                if len(component) > 1 or node_id in edges[node_id]:
+                    components.append(sorted(component, key=order.__getitem__))
+    cycles = []
+    for component in components:
+        members = set(component)
+        first = component[0]
+        # Shortest way from the first member back to itself, inside the component.
+        came_from: dict[str, str] = {}
+        queue = deque([first])
+        while queue:
+            current = queue.popleft()
+            if first in edges[current]:
+                path = [current]
+                while path[-1] != first:
+                    path.append(came_from[path[-1]])
+                cycles.append(list(reversed(path)))
+                break
+            for nxt in edges[current]:
+                if nxt in members and nxt not in came_from and nxt != first:
+                    came_from[nxt] = current
+                    queue.append(nxt)
+    return sorted(cycles, key=lambda c: order[c[0]])
+
+
+def check_person(doc: LintInput, report: Report) -> None:
+    """Every menu offers a way to a person, and one exists from ``start``."""
+    if not doc.complete:
+        return
+    people = {node_id for node_id, node in doc.nodes.items() if node.reaches_person}
+    menus_reached = False
+    reached_from_start = _reachable(doc, [doc.start]) if doc.start in doc.nodes else set()
+    for node_id, node in doc.nodes.items():
+        if not node.takes_input:
+            continue
+        menus_reached = menus_reached or node_id in reached_from_start
+        choices = [t for _, t in node.choice_targets()]
+        if not people & _reachable(doc, choices):
+            report(
+                ("nodes", node_id, "options"),
+                "no option leads to a person: add an option that reaches a transfer",
+            )
+    if doc.start in doc.nodes and not menus_reached and not people & reached_from_start:
+        report(("start",), "no way to reach a person: no transfer is reachable from start")
+
+
+RULES: list[Rule] = [
+    check_references,
+    check_reachable,
+    check_ways_out,
+    check_silent_loops,
+    check_person,
+]

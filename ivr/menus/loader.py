@@ -1,0 +1,286 @@
+"""YAML text -> ``Menu``, with every problem located by line and column.
+
+The text is composed (not constructed) with PyYAML so every value keeps its
+mark; duplicate keys, which PyYAML would silently collapse, are reported; the
+values are checked by the pydantic models (the document head here, each node
+by its kind's model) and the errors mapped back to marks; then the graph rules
+of ``ivr.menus.lint`` run. ``load_menu`` fails with every problem at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from ivr.menus.document import DocumentHead, Menu, ProductLine
+from ivr.menus.lint import LintInput, lint
+from ivr.menus.nodes import KINDS, NodeModel
+from ivr.menus.nodes.base import Loc
+from ivr.menus.nodes.menu import Option
+from ivr.menus.problems import MenuInvalid, MenuProblem, Severity
+
+__all__ = ["Menu", "MenuInvalid", "MenuProblem", "check_menu", "load_menu"]
+
+_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_MAX_DEPTH = 64
+
+# Every field name the schema knows, for "did you mean …?" hints.
+_FIELDS: frozenset[str] = frozenset(
+    name
+    for model in (DocumentHead, ProductLine, Option, *(k.model for k in KINDS.values()))
+    for name in model.model_fields
+)
+
+
+def check_menu(text: str, filename: str = "menus.yaml") -> list[MenuProblem]:
+    """Every problem of a menu document (errors and warnings), in file order.
+
+    Never raises: an empty list means the document loads cleanly.
+    """
+    try:
+        problems, _ = _load(text, filename)
+    except Exception as exc:  # a bug of ours must not hide the document's problems
+        problems = [MenuProblem(filename, 1, 1, "", f"internal error while checking: {exc!r}")]
+    return problems
+
+
+def load_menu(text: str, filename: str = "menus.yaml") -> Menu:
+    """The validated menu; raises ``MenuInvalid`` listing every problem if any is an error."""
+    problems, menu = _load(text, filename)
+    if menu is None or any(p.severity == "error" for p in problems):
+        raise MenuInvalid(problems)
+    return menu
+
+
+class _Places:
+    """Marks of every key and value by path, and the problems found so far."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.values: dict[Loc, tuple[int, int]] = {}
+        self.keys: dict[Loc, tuple[int, int]] = {}
+        self.unquoted_keys: list[Loc] = []
+        self.problems: list[MenuProblem] = []
+
+    def add(
+        self,
+        path: Loc,
+        message: str,
+        *,
+        severity: Severity = "error",
+        at_key: bool = False,
+        shown: Loc | None = None,
+    ) -> None:
+        """Report a problem at ``path`` (its key's mark if ``at_key``), or the
+        nearest enclosing place that has a mark; ``shown`` overrides the path printed."""
+        line, col = 1, 1
+        for end in range(len(path), -1, -1):
+            prefix = path[:end]
+            mark = (self.keys if at_key and end == len(path) else self.values).get(prefix)
+            if mark is None and at_key:
+                mark = self.values.get(prefix)
+            if mark is not None:
+                line, col = mark
+                break
+        dotted = ".".join(str(part) for part in (path if shown is None else shown))
+        self.problems.append(MenuProblem(self.filename, line, col, dotted, message, severity))
+
+    def __call__(
+        self, path: Loc, message: str, *, severity: Severity = "error", at_key: bool = False
+    ) -> None:
+        self.add(path, message, severity=severity, at_key=at_key)
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _compose(text: str, places: _Places) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        reason = " ".join(part for part in (exc.context, exc.problem) if part)
+        places.problems.append(
+            MenuProblem(places.filename, line, col, "", f"invalid YAML: {reason or exc}")
+        )
+    except yaml.YAMLError as exc:  # reader errors (bad characters) carry a position, not a mark
+        places.problems.append(MenuProblem(places.filename, 1, 1, "", f"invalid YAML: {exc}"))
+    return None
+
+
+def _plain(node: yaml.Node, path: Loc, places: _Places, depth: int = 0) -> Any:
+    """The Python value of a composed node, recording marks and duplicate keys."""
+    places.values[path] = _mark(node)
+    if depth > _MAX_DEPTH:
+        places.add(path, "nesting too deep")
+        return None
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        first_seen: dict[str, tuple[int, int]] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                places.values[(*path, "?")] = _mark(key_node)
+                places.add((*path, "?"), "a key must be plain text, not a list or mapping")
+                continue
+            if key_node.tag == _MERGE_TAG:
+                places.values[(*path, "<<")] = _mark(key_node)
+                places.add((*path, "<<"), "YAML merge keys (<<) are not supported")
+                continue
+            # Keys are always names here: take the text as written ("1", "yes", "01").
+            key = key_node.value
+            key_path = (*path, key)
+            if key in first_seen:
+                line, col = _mark(key_node)
+                first_line = first_seen[key][0]
+                places.problems.append(
+                    MenuProblem(
+                        places.filename,
+                        line,
+                        col,
+                        ".".join(str(p) for p in key_path),
+                        f"duplicate key {key!r} (first defined on line {first_line})",
+                    )
+                )
+                continue
+            first_seen[key] = places.keys[key_path] = _mark(key_node)
+            if key_node.tag != _STR_TAG and key_node.style is None:
+                places.unquoted_keys.append(key_path)
+            result[key] = _plain(value_node, key_path, places, depth + 1)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_plain(item, (*path, i), places, depth + 1) for i, item in enumerate(node.value)]
+    return yaml.constructor.SafeConstructor().construct_object(node)
+
+
+def _report_validation(exc: ValidationError, prefix: Loc, places: _Places) -> None:
+    for err in exc.errors(include_url=False):
+        kind = err["type"]
+        path: Loc = prefix
+        at_key = False
+        for part in err["loc"]:
+            if part == "[key]":
+                at_key = True
+            elif (*path, part) in places.values:
+                path = (*path, part)
+            # other parts (union members, a missing field) have no place in the file
+        last = err["loc"][-1] if err["loc"] else ""
+        if kind == "missing":
+            places.add(path, f"missing required field {last!r}", shown=(*path, last))
+            continue
+        if kind == "extra_forbidden":
+            hint = difflib.get_close_matches(str(last), _FIELDS, n=1)
+            message = f"unknown field {last!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+            places.add(path, message, at_key=True)
+            continue
+        message = err["msg"]
+        if kind in ("value_error", "assertion_error"):
+            message = message.split(", ", 1)[1] if ", " in message else message
+        elif not isinstance(err.get("input"), dict | list):
+            message += f", got {err.get('input')!r}"
+        places.add(path, message, at_key=at_key)
+
+
+def _validate(model: type[BaseModel], raw: Any, prefix: Loc, places: _Places) -> Any:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        _report_validation(exc, prefix, places)
+        return None
+
+
+def _node(node_id: str, raw: Any, places: _Places) -> NodeModel | None:
+    path: Loc = ("nodes", node_id)
+    known = ", ".join(KINDS)
+    if not isinstance(raw, dict):
+        places.add(path, f"a node must be a mapping with a 'kind' ({known})")
+        return None
+    if "kind" not in raw:
+        places.add(path, f"missing required field 'kind' ({known})", shown=(*path, "kind"))
+        return None
+    kind = raw["kind"]
+    if not isinstance(kind, str) or kind not in KINDS:
+        hint = difflib.get_close_matches(str(kind), list(KINDS), n=1)
+        suggestion = f"did you mean {hint[0]!r}? " if hint else ""
+        places.add((*path, "kind"), f"unknown node kind {kind!r} ({suggestion}known: {known})")
+        return None
+    return _validate(KINDS[kind].model, raw, path, places)
+
+
+def _load(text: str, filename: str) -> tuple[list[MenuProblem], Menu | None]:
+    places = _Places(filename)
+    root = _compose(text, places)
+    if places.problems:
+        return places.problems, None
+    if root is None:
+        places.add((), "empty document: expected a mapping with 'start', 'lines' and 'nodes'")
+        return places.problems, None
+    raw = _plain(root, (), places)
+    if not isinstance(raw, dict):
+        places.add((), "a menu document must be a mapping with 'start', 'lines' and 'nodes'")
+        return _sorted(places.problems), None
+
+    head = _validate(DocumentHead, raw, (), places)
+    nodes: dict[str, NodeModel] = {}
+    complete = head is not None
+    raw_nodes = raw.get("nodes")
+    if isinstance(raw_nodes, dict):
+        for node_id, raw_node in raw_nodes.items():
+            node = _node(node_id, raw_node, places)
+            if node is None:
+                complete = False
+            else:
+                nodes[node_id] = node
+    for key_path in places.unquoted_keys:
+        if len(key_path) >= 2 and key_path[-2] == "options":
+            places.add(
+                key_path,
+                f"unquoted DTMF key {key_path[-1]}: quote it ('{key_path[-1]}'), "
+                "YAML reads bare digits as numbers and # as a comment",
+                severity="warning",
+                at_key=True,
+            )
+
+    raw_lines = raw.get("lines")
+    raw_schedules = raw.get("schedules")
+    lint(
+        LintInput(
+            start=raw.get("start") if isinstance(raw.get("start"), str) else None,
+            lines=head.lines if head is not None else _dict_keys(raw_lines),
+            schedules=_dict_keys(raw_schedules),
+            nodes=nodes,
+            node_ids=frozenset(raw_nodes) if isinstance(raw_nodes, dict) else frozenset(),
+            complete=complete,
+        ),
+        places,
+    )
+    problems = _sorted(places.problems)
+    if head is None or any(p.severity == "error" for p in problems):
+        return problems, None
+    menu = Menu(
+        start=head.start,
+        nodes=MappingProxyType(nodes),
+        lines=MappingProxyType(dict(head.lines)),
+        schedules=MappingProxyType(raw_schedules if isinstance(raw_schedules, dict) else {}),
+        language=head.language,
+        voice=head.voice,
+        filename=filename,
+    )
+    return problems, menu
+
+
+def _dict_keys(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _sorted(problems: list[MenuProblem]) -> list[MenuProblem]:
+    return sorted(problems, key=lambda p: (p.line, p.col, p.path, p.message))

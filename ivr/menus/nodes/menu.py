@@ -1,0 +1,198 @@
+"""``menu``: a prompt, then the caller picks an option by key or by voice.
+
+Silence or a wrong key re-prompts, up to ``retries`` attempts in all; after
+the last failed attempt the call goes to ``after_retries`` (an agent or the
+voicemail, say), never to a dead end.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from ivr.menus.actions import CallState, Gather, Redirect, Say
+from ivr.menus.context import CallerEvent
+from ivr.menus.nodes.base import (
+    AudioUrl,
+    Ident,
+    Loc,
+    NodeKind,
+    NodeModel,
+    PromptText,
+    say_or_play,
+)
+from ivr.menus.prompts import Prompt, parse_prompt
+from ivr.menus.turn import Turn
+
+DTMF_KEYS: tuple[str, ...] = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*", "#")
+
+DEFAULT_INVALID = parse_prompt("Desculpe, essa opção não é válida.")
+DEFAULT_NO_INPUT = parse_prompt("Desculpe, não recebemos nenhuma resposta.")
+
+
+def normalize_speech(text: str) -> str:
+    """Lower case, no accents, no punctuation, single spaces: 'Não!' -> 'nao'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    kept = "".join(
+        ch if ch.isalnum() else " " for ch in decomposed if not unicodedata.combining(ch)
+    )
+    return " ".join(kept.split())
+
+
+def _check_key(key: str) -> str:
+    if key not in DTMF_KEYS:
+        raise ValueError(f"invalid DTMF key {key!r}: use one of {' '.join(DTMF_KEYS)}")
+    return key
+
+
+def _check_phrase(phrase: str) -> str:
+    if not normalize_speech(phrase):
+        raise ValueError("empty speech phrase")
+    return phrase
+
+
+DtmfKey = Annotated[str, AfterValidator(_check_key)]
+Phrase = Annotated[str, AfterValidator(_check_phrase)]
+
+
+class Option(BaseModel):
+    """One choice: where it leads, the product line it picks, what may be said."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    next: Ident
+    line: Ident | None = None
+    speech: tuple[Phrase, ...] | None = None
+
+
+class MenuNode(NodeModel):
+    kind: Literal["menu"]
+    say: PromptText | None = None
+    play: AudioUrl | None = None
+    options: dict[DtmfKey, Option]
+    timeout: int = Field(5, ge=1, le=60)
+    retries: int = Field(3, ge=1, le=5)
+    invalid: PromptText = DEFAULT_INVALID
+    no_input: PromptText = DEFAULT_NO_INPUT
+    after_retries: Ident
+
+    takes_input = True
+
+    # Precomputed at load time so a step only looks things up.
+    _phrases: tuple[tuple[str, str], ...] = PrivateAttr(default=())  # (" padded ", key)
+    _hints: tuple[str, ...] | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _check(self) -> MenuNode:
+        say_or_play(self.say, self.play, required=True)
+        if not self.options:
+            raise ValueError("a menu needs at least one option")
+        seen: dict[str, str] = {}
+        for key, option in self.options.items():
+            for phrase in option.speech or ():
+                norm = normalize_speech(phrase)
+                if seen.get(norm, key) != key:
+                    raise ValueError(
+                        f"speech phrase {phrase!r} is used by options {seen[norm]!r} and {key!r}"
+                    )
+                seen[norm] = key
+        return self
+
+    def model_post_init(self, context: object, /) -> None:
+        phrases = [
+            (f" {normalize_speech(p)} ", key)
+            for key, option in self.options.items()
+            for p in option.speech or ()
+        ]
+        phrases.sort(key=lambda item: -len(item[0]))  # longest phrase wins
+        self._phrases = tuple(phrases)
+        hints = tuple(p for option in self.options.values() for p in option.speech or ())
+        self._hints = hints or None
+
+    def match_speech(self, heard: str) -> str | None:
+        """The key of the option whose phrase the caller said, if any."""
+        padded = f" {normalize_speech(heard)} "
+        for phrase, key in self._phrases:
+            if phrase in padded:
+                return key
+        return None
+
+    def flow_targets(self) -> Iterator[tuple[Loc, str]]:
+        yield ("after_retries",), self.after_retries
+
+    def choice_targets(self) -> Iterator[tuple[Loc, str]]:
+        for key, option in self.options.items():
+            yield ("options", key, "next"), option.next
+
+    def lines_used(self) -> Iterator[tuple[Loc, str]]:
+        for key, option in self.options.items():
+            if option.line is not None:
+                yield ("options", key, "line"), option.line
+
+    def prompts(self) -> Iterator[tuple[Loc, Prompt]]:
+        if self.say is not None:
+            yield ("say",), self.say
+        yield ("invalid",), self.invalid
+        yield ("no_input",), self.no_input
+
+
+def _prompt(node: MenuNode, node_id: str, turn: Turn, attempt: int, lead: Prompt | None) -> None:
+    prompts: list[Say | object] = []
+    if lead is not None:
+        text = turn.render(lead)
+        if text.strip():
+            prompts.append(Say(text))
+    audio = turn.audio(node.say, node.play)
+    if audio is not None:
+        prompts.append(audio)
+    then = turn.state(node_id, attempt=attempt)
+    turn.actions.append(
+        Gather(
+            prompts=tuple(prompts),  # type: ignore[arg-type]
+            then=then,
+            timeout=node.timeout,
+            speech_hints=node._hints,
+        )
+    )
+    # Twilio falls through to the next verb when nobody answers: silence comes back to us.
+    turn.actions.append(Redirect(then))
+
+
+def enter(node: MenuNode, node_id: str, turn: Turn) -> str | None:
+    _prompt(node, node_id, turn, 1, None)
+    return None
+
+
+def resume(
+    node: MenuNode, node_id: str, state: CallState, event: CallerEvent, turn: Turn
+) -> str | None:
+    if state.expect != "input":
+        return node_id
+    pressed = event.digits
+    heard = event.speech
+    key: str | None = None
+    if pressed:
+        key = pressed if pressed in node.options else None
+    elif heard:
+        key = node.match_speech(heard)
+    if key is not None:
+        option = node.options[key]
+        if option.line is not None:
+            turn.line = option.line
+        return option.next
+    silent = not pressed and not (heard and heard.strip())
+    message = node.no_input if silent else node.invalid
+    if state.attempt >= node.retries:
+        turn.say(message)
+        if silent:
+            turn.timed_out_at = node_id
+        return node.after_retries
+    turn.path.append(node_id)
+    _prompt(node, node_id, turn, state.attempt + 1, message)
+    return None
+
+
+KIND = NodeKind("menu", MenuNode, enter, resume)  # type: ignore[arg-type]

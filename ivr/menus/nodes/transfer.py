@@ -1,0 +1,160 @@
+"""``transfer``: put the caller through to people.
+
+Exactly one target: ``number`` (E.164, dialled), ``sip`` (a ``sip:`` URI,
+dialled), ``queue`` (a Twilio queue, enqueued) or ``line`` (a product line
+id: its queue, and the call's line becomes that line). ``line: current``
+means the line chosen so far and needs a ``queue`` beside it for callers
+who have not chosen one. ``say`` is spoken before connecting.
+
+When the dial or the queue ends without the caller having talked to anyone
+the call goes to ``fallback``; without one the engine apologises in pt-BR
+and hangs up (outcome ``hung_up``), never silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, model_validator
+
+from ivr.menus.actions import CallState, Dial, Enqueue, Outcome
+from ivr.menus.context import CallerEvent
+from ivr.menus.nodes.base import Ident, Loc, NodeKind, NodeModel, PromptText
+from ivr.menus.prompts import Prompt
+from ivr.menus.turn import Turn
+
+CURRENT = "current"
+
+# DialCallStatus / QueueResult values meaning the caller talked to someone.
+CONNECTED = frozenset({"completed", "answered", "bridged", "bridging-in-process"})
+
+SORRY = (
+    "Desculpe, não conseguimos completar sua ligação com um atendente agora. "
+    "Por favor, ligue novamente mais tarde."
+)
+
+
+def _check_e164(value: str) -> str:
+    if not re.fullmatch(r"\+[1-9]\d{7,14}", value):
+        raise ValueError(f"number must be E.164, like +551130001000; got {value!r}")
+    return value
+
+
+def _check_sip(value: str) -> str:
+    if not re.fullmatch(r"sips?:[^@\s]+@[^@\s]+|sips?:[^@\s]+", value):
+        raise ValueError(f"sip must be a sip: URI, like sip:suporte@pbx.example.com; got {value!r}")
+    return value
+
+
+def _check_queue(value: str) -> str:
+    if not value.strip() or len(value) > 64:
+        raise ValueError("a queue name is 1 to 64 characters")
+    return value
+
+
+E164 = Annotated[str, AfterValidator(_check_e164)]
+SipUri = Annotated[str, AfterValidator(_check_sip)]
+QueueName = Annotated[str, AfterValidator(_check_queue)]
+
+
+class TransferNode(NodeModel):
+    kind: Literal["transfer"]
+    number: E164 | None = None
+    sip: SipUri | None = None
+    queue: QueueName | None = None
+    line: Ident | None = None
+    say: PromptText | None = None
+    fallback: Ident | None = None
+    timeout: int = Field(30, ge=5, le=120)  # seconds to ring a number or SIP address
+
+    ends_call = True
+    reaches_person = True
+
+    @model_validator(mode="after")
+    def _check(self) -> TransferNode:
+        given = [
+            name for name in ("number", "sip", "queue", "line") if getattr(self, name) is not None
+        ]
+        if self.line == CURRENT:
+            if self.queue is None:
+                raise ValueError(
+                    "'line: current' needs a 'queue' for callers who have not chosen a line yet"
+                )
+            given.remove("queue")
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of 'number', 'sip', 'queue' or 'line'"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        return self
+
+    def flow_targets(self) -> Iterator[tuple[Loc, str]]:
+        if self.fallback is not None:
+            yield ("fallback",), self.fallback
+
+    def lines_used(self) -> Iterator[tuple[Loc, str]]:
+        if self.line is not None and self.line != CURRENT:
+            yield ("line",), self.line
+
+    def prompts(self) -> Iterator[tuple[Loc, Prompt]]:
+        if self.say is not None:
+            yield ("say",), self.say
+
+
+def _queue(node: TransferNode, turn: Turn) -> str | None:
+    """The queue for a queue/line transfer; moves the call to an explicit line."""
+    line_id = turn.line if node.line == CURRENT else node.line
+    line = turn.menu.lines.get(line_id) if line_id is not None else None
+    if line is None:
+        return node.queue
+    if node.line != CURRENT:
+        turn.line = line_id
+    return line.queue
+
+
+def _target(node: TransferNode, turn: Turn) -> str:
+    if node.number is not None:
+        return node.number
+    if node.sip is not None:
+        return node.sip
+    return _queue(node, turn) or ""
+
+
+def enter(node: TransferNode, node_id: str, turn: Turn) -> None:
+    if node.number is not None or node.sip is not None:
+        turn.say(node.say)
+        then = turn.state(node_id, expect="dial")
+        turn.actions.append(Dial(then=then, number=node.number, sip=node.sip, timeout=node.timeout))
+        return None
+    queue = _queue(node, turn)
+    if queue is None:  # the loader makes this impossible; stay safe anyway
+        turn.fail(f"{node_id}: no queue to transfer to")
+        return None
+    turn.say(node.say)
+    turn.actions.append(Enqueue(queue=queue, then=turn.state(node_id, expect="enqueue")))
+    return None
+
+
+def resume(
+    node: TransferNode, node_id: str, state: CallState, event: CallerEvent, turn: Turn
+) -> str | None:
+    if state.expect not in ("dial", "enqueue"):
+        return node_id
+    status = (event.dial_status or "").strip().lower()
+    turn.meta["dial_status"] = status
+    if status in CONNECTED:
+        turn.hang_up(Outcome("transferred", _target(node, turn)))
+        return None
+    if status == "hangup":  # the caller left the queue by hanging up: nobody to talk to
+        turn.hang_up(Outcome("hung_up", node_id))
+        return None
+    if node.fallback is not None:
+        return node.fallback
+    turn.say(SORRY)
+    turn.hang_up(Outcome("hung_up", node_id))
+    return None
+
+
+KIND = NodeKind("transfer", TransferNode, enter, resume)  # type: ignore[arg-type]
