@@ -3,13 +3,15 @@
 Database fixtures (first): every database test runs on SQLite and on a real
 PostgreSQL. A throwaway PostgreSQL cluster is started once per session when
 the server binaries are on the machine (``/usr/lib/postgresql/*/bin`` or
-``PATH``); the ``postgresql`` runs are skipped, saying why, only when there
-are none. initdb refuses to run as root, so under root (CI) the cluster runs
-as the unprivileged ``postgres`` system user via ``runuser``.
+``PATH``), in a folder under /dev/shm when there is one (RAM: creating a
+database per test then takes milliseconds); the ``postgresql`` runs are
+skipped, saying why, only when there are no binaries. initdb refuses to run
+as root, so under root (CI) the cluster runs as the unprivileged
+``postgres`` system user via ``runuser``.
 
 Each test gets a fresh database built by the migrations: a copy of a
 migrated SQLite file, or a PostgreSQL database cloned from a migrated
-template (``CREATE DATABASE … TEMPLATE``), which takes milliseconds.
+template (``CREATE DATABASE … TEMPLATE``).
 """
 
 from __future__ import annotations
@@ -55,6 +57,18 @@ def find_postgresql_bindir() -> Path | None:
     return None
 
 
+def _fast_temp_dir() -> str | None:
+    """A RAM-backed folder when there is one: CREATE DATABASE is ~25x faster there."""
+    shm = Path("/dev/shm")
+    try:
+        usage = shutil.disk_usage(shm)
+    except OSError:
+        return None
+    if os.access(shm, os.W_OK) and usage.free > 512 * 1024 * 1024:
+        return str(shm)
+    return None
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -67,7 +81,7 @@ class PostgresCluster:
     def __init__(self, bindir: Path) -> None:
         self.bindir = bindir
         self.as_root = os.geteuid() == 0
-        self.root = Path(tempfile.mkdtemp(prefix="ivr-pg-"))
+        self.root = Path(tempfile.mkdtemp(prefix="ivr-pg-", dir=_fast_temp_dir()))
         self.data = self.root / "data"
         self.socket_dir = self.root / "socket"
         self.logfile = self.root / "server.log"
@@ -183,9 +197,7 @@ def _postgresql_database(request: pytest.FixtureRequest, migrated: bool) -> Iter
     name = f"test_{uuid.uuid4().hex[:12]}"
     template = PG_TEMPLATE_DB if migrated else "template0"
     with admin.connect() as connection:
-        connection.execute(
-            text(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
-        )
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     try:
         yield cluster.url(name)
     finally:
