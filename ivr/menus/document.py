@@ -42,8 +42,9 @@ Node kinds (``kind`` is required; every other field not listed is an error):
 ``message`` — ``say`` or ``play``, then ``next``.
 ``transfer`` — exactly one of ``number`` (E.164), ``sip`` (``sip:`` URI),
     ``queue`` (queue name), ``line`` (a line id: its queue; or ``current``:
-    the line chosen so far, which then needs ``queue`` for callers without a
-    line); optional ``say`` before connecting; ``timeout`` ring seconds for
+    the line chosen so far; callers without a line go to ``queue`` if given,
+    else straight to ``fallback``: one of the two is required); optional
+    ``say`` before connecting; ``timeout`` ring seconds for
     number/sip (5-120, default 30); optional ``fallback``: NODE when nobody
     answers or the caller leaves the queue (without it: a pt-BR apology, then
     hang up).

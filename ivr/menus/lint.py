@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ivr.menus.nodes import NodeModel
@@ -43,6 +43,7 @@ class LintInput:
     nodes: Mapping[str, NodeModel]
     node_ids: frozenset[str]
     complete: bool
+    failed: Mapping[str, Any] = field(default_factory=dict)  # raw nodes that failed the schema
 
 
 Rule = Callable[[LintInput, Report], None]
@@ -73,6 +74,21 @@ def _reachable(doc: LintInput, sources: Iterable[str], *, flow_only: bool = Fals
     return seen
 
 
+# Field names that name another node, to check the references of a node that
+# failed the schema (its model is not there to ask). A new kind with a new
+# target field adds the name here.
+TARGET_FIELDS = frozenset({"next", "after_retries", "fallback", "open", "closed"})
+
+
+def _raw_targets(raw: Any, loc: Loc = ()) -> Iterable[tuple[Loc, str]]:
+    if isinstance(raw, dict):
+        for key, value in raw.items():
+            if key in TARGET_FIELDS and isinstance(value, str):
+                yield (*loc, key), value
+            else:
+                yield from _raw_targets(value, (*loc, key))
+
+
 def _suggest(name: str, choices: Iterable[str]) -> str:
     hint = difflib.get_close_matches(name, list(choices), n=1)
     return f" (did you mean {hint[0]!r}?)" if hint else ""
@@ -92,13 +108,20 @@ def check_references(doc: LintInput, report: Report) -> None:
                 ("lines", line_id, "schedule"),
                 f"unknown schedule {schedule!r}{_suggest(schedule, doc.schedules)}",
             )
+    targets: list[tuple[str, Loc, str]] = [
+        (node_id, loc, target)
+        for node_id, node in doc.nodes.items()
+        for loc, target in _targets(node)
+    ]
+    for node_id, raw in doc.failed.items():
+        targets.extend((node_id, loc, target) for loc, target in _raw_targets(raw))
+    for node_id, loc, target in targets:
+        if target not in doc.node_ids:
+            report(
+                ("nodes", node_id, *loc),
+                f"unknown node {target!r}{_suggest(target, doc.node_ids)}",
+            )
     for node_id, node in doc.nodes.items():
-        for loc, target in _targets(node):
-            if target not in doc.node_ids:
-                report(
-                    ("nodes", node_id, *loc),
-                    f"unknown node {target!r}{_suggest(target, doc.node_ids)}",
-                )
         for loc, line_id in node.lines_used():
             if line_id not in doc.lines:
                 report(

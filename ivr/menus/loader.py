@@ -153,7 +153,7 @@ def _plain(node: yaml.Node, path: Loc, places: _Places, depth: int = 0) -> Any:
                 )
                 continue
             first_seen[key] = places.keys[key_path] = _mark(key_node)
-            if key_node.tag != _STR_TAG and key_node.style is None:
+            if key_node.tag != _STR_TAG and not key_node.style:  # plain (C loader: "")
                 places.unquoted_keys.append(key_path)
             result[key] = _plain(value_node, key_path, places, depth + 1)
         return result
@@ -178,16 +178,36 @@ def _report_validation(exc: ValidationError, prefix: Loc, places: _Places) -> No
             places.add(path, f"missing required field {last!r}", shown=(*path, last))
             continue
         if kind == "extra_forbidden":
-            hint = difflib.get_close_matches(str(last), _FIELDS, n=1)
+            hint = difflib.get_close_matches(str(last), _FIELDS, n=1, cutoff=0.75)
             message = f"unknown field {last!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
             places.add(path, message, at_key=True)
             continue
         message = err["msg"]
-        if kind in ("value_error", "assertion_error"):
+        if kind in _FRIENDLY:
+            message = _FRIENDLY[kind] + _got(err.get("input"))
+        elif kind in ("value_error", "assertion_error"):
             message = message.split(", ", 1)[1] if ", " in message else message
-        elif not isinstance(err.get("input"), dict | list):
-            message += f", got {err.get('input')!r}"
+        else:
+            message += _got(err.get("input"))
         places.add(path, message, at_key=at_key)
+
+
+_FRIENDLY = {
+    "dict_type": "expected a mapping (key: value)",
+    "list_type": "expected a list",
+    "tuple_type": "expected a list",
+    "string_type": "expected text (quote it if it looks like a number)",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+}
+
+
+def _got(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", got a mapping"
+    if isinstance(value, list):
+        return ", got a list"
+    return f", got {value!r}"
 
 
 def _validate(model: type[BaseModel], raw: Any, prefix: Loc, places: _Places) -> Any:
@@ -231,6 +251,7 @@ def _load(text: str, filename: str) -> tuple[list[MenuProblem], Menu | None]:
 
     head = _validate(DocumentHead, raw, (), places)
     nodes: dict[str, NodeModel] = {}
+    failed: dict[str, Any] = {}
     complete = head is not None
     raw_nodes = raw.get("nodes")
     if isinstance(raw_nodes, dict):
@@ -238,6 +259,7 @@ def _load(text: str, filename: str) -> tuple[list[MenuProblem], Menu | None]:
             node = _node(node_id, raw_node, places)
             if node is None:
                 complete = False
+                failed[node_id] = raw_node
             else:
                 nodes[node_id] = node
     for key_path in places.unquoted_keys:
@@ -259,6 +281,7 @@ def _load(text: str, filename: str) -> tuple[list[MenuProblem], Menu | None]:
             schedules=_dict_keys(raw_schedules),
             nodes=nodes,
             node_ids=frozenset(raw_nodes) if isinstance(raw_nodes, dict) else frozenset(),
+            failed=failed,
             complete=complete,
         ),
         places,

@@ -3,8 +3,9 @@
 Exactly one target: ``number`` (E.164, dialled), ``sip`` (a ``sip:`` URI,
 dialled), ``queue`` (a Twilio queue, enqueued) or ``line`` (a product line
 id: its queue, and the call's line becomes that line). ``line: current``
-means the line chosen so far and needs a ``queue`` beside it for callers
-who have not chosen one. ``say`` is spoken before connecting.
+means the line chosen so far; callers who have not chosen one go to the
+``queue`` given beside it, or else straight to ``fallback`` (one of the two
+is required). ``say`` is spoken before connecting.
 
 When the dial or the queue ends without the caller having talked to anyone
 the call goes to ``fallback``; without one the engine apologises in pt-BR
@@ -78,11 +79,13 @@ class TransferNode(NodeModel):
             name for name in ("number", "sip", "queue", "line") if getattr(self, name) is not None
         ]
         if self.line == CURRENT:
-            if self.queue is None:
+            if self.queue is None and self.fallback is None:
                 raise ValueError(
-                    "'line: current' needs a 'queue' for callers who have not chosen a line yet"
+                    "'line: current' needs a 'queue' or a 'fallback' for callers who have not "
+                    "chosen a line yet"
                 )
-            given.remove("queue")
+            if self.queue is not None:
+                given.remove("queue")
         if len(given) != 1:
             raise ValueError(
                 "give exactly one of 'number', 'sip', 'queue' or 'line'"
@@ -129,8 +132,10 @@ def enter(node: TransferNode, node_id: str, turn: Turn) -> None:
         turn.actions.append(Dial(then=then, number=node.number, sip=node.sip, timeout=node.timeout))
         return None
     queue = _queue(node, turn)
-    if queue is None:  # the loader makes this impossible; stay safe anyway
-        turn.fail(f"{node_id}: no queue to transfer to")
+    if queue is None:  # line: current, no line chosen, no queue beside it
+        if node.fallback is not None:
+            return node.fallback
+        turn.fail(f"{node_id}: no queue to transfer to")  # the loader makes this impossible
         return None
     turn.say(node.say)
     turn.actions.append(Enqueue(queue=queue, then=turn.state(node_id, expect="enqueue")))
