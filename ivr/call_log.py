@@ -239,13 +239,14 @@ class CallLog:
         except queue.Full:
             with self._done:
                 self._pending -= 1
+                self.dropped += 1
+                dropped = self.dropped
                 self._done.notify_all()
-            self.dropped += 1
-            if self.dropped == 1 or self.dropped % 1000 == 0:
+            if dropped == 1 or dropped % 1000 == 0:
                 log.error(
                     "call log: queue full, dropped an event for %s (%d dropped so far)",
                     event.call_sid,
-                    self.dropped,
+                    dropped,
                 )
 
     def _run(self) -> None:
