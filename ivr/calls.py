@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from ivr.menus.loader import Menu
 
 log = logging.getLogger(__name__)
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +70,7 @@ class Release:
     """A published menu version, parsed once and ready to serve."""
 
     menu: Menu
-    hours: HoursOracle = AlwaysOpen()
+    hours: HoursOracle = field(default_factory=AlwaysOpen)
 
 
 class Versions(Protocol):
@@ -133,7 +132,9 @@ class CallHandler:
 
     @staticmethod
     def _context(request: VoiceRequest, release: Release, now: datetime) -> CallContext:
-        return CallContext(now=now, caller=request.caller, called=request.called, hours=release.hours)
+        return CallContext(
+            now=now, caller=request.caller, called=request.called, hours=release.hours
+        )
 
     def _log(
         self,

@@ -15,7 +15,7 @@ bp = Blueprint("voice", __name__, url_prefix="/voice")
 XML = "text/xml; charset=utf-8"
 
 
-def _services():  # noqa: ANN202 - the composition root's bag of services
+def _services():
     return current_app.extensions["ivr"]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from ivr.cli.call import call
+from ivr.cli.db import db
 from ivr.cli.menus import menus
 from ivr.cli.serve import serve
 
@@ -15,9 +17,6 @@ def main() -> None:
 
 main.add_command(serve)
 main.add_command(menus)
+main.add_command(call)
 
-for _module, _name in (("ivr.cli.db", "db"), ("ivr.cli.hours", "hours")):
-    try:
-        main.add_command(getattr(__import__(_module, fromlist=[_name]), _name))
-    except ImportError:  # pragma: no cover - groups still being written
-        pass
+main.add_command(db)

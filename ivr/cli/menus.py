@@ -31,7 +31,7 @@ def validate(file: Path) -> None:
         click.echo(f"{file}: ok")
 
 
-def _session():  # noqa: ANN202
+def _session():
     from sqlalchemy.orm import Session
 
     from ivr.db import make_engine, upgrade
@@ -92,4 +92,6 @@ def versions() -> None:
     with _session() as session:
         for version in menu_versions.list_versions(session):
             stamp = version.created_at.astimezone(UTC).isoformat(timespec="seconds")
-            click.echo(f"{version.id:>5}  {stamp}  {version.author:<16} {version.content_hash[:12]}")
+            click.echo(
+                f"{version.id:>5}  {stamp}  {version.author:<16} {version.content_hash[:12]}"
+            )

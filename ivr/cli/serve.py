@@ -55,7 +55,7 @@ def serve(host: str, port: int, threads: int) -> None:
             self.cfg.set("threads", threads)
             self.cfg.set("accesslog", "-")
 
-        def load(self):  # noqa: ANN202
+        def load(self):
             from ivr.app import create_app
 
             return create_app(settings)

@@ -1,0 +1,209 @@
+"""Webhook throughput and latency: the IVR against a bare Flask route.
+
+1. Records realistic calls (every step of several call paths, thousands of
+   distinct CallSids) through the real app in-process, keeping each signed
+   request exactly as Twilio would send it.
+2. Serves the IVR (``ivr.wsgi:app``, on a fresh SQLite database with the
+   shipped menu published) and then a bare Flask route returning a constant
+   TwiML string, each under the same gunicorn settings.
+3. Replays the recorded requests against each with wrk and prints
+   throughput and p50/p99 latency side by side, and their ratio.
+
+Usage: python bench/webhooks_bench.py [--calls N] [--seconds S] [--connections C]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ivr.app import create_app  # noqa: E402
+from ivr.cli.serve import prepare  # noqa: E402
+from ivr.settings import Settings  # noqa: E402
+from ivr.simulator import Answer, InProcess, Phone  # noqa: E402
+
+TOKEN = "bench-auth-token"
+# Call paths a support line sees, as keys pressed at each menu.
+PATHS = [
+    ["1"],  # urgent: stopped invoicing
+    ["2", "1", "1"],  # ERP, stock
+    ["2", "2", "2"],  # PDV, TEF
+    ["2", "3", "1"],  # fiscal, rejected invoice
+    ["2", "4", "3"],  # WMS, integration
+    ["0"],  # an agent straight away
+    ["3"],  # complaint
+    ["7", "8", "9"],  # three invalid keys, then an agent
+    ["-", "2", "0"],  # silence once, then a product, then an agent
+    ["s:faturamento parado"],  # speech
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Recorder(InProcess):
+    """The in-process transport, keeping every signed request it sends."""
+
+    def __init__(self, app, base_url: str) -> None:
+        super().__init__(app, base_url)
+        self.lines: list[str] = []
+
+    def post(self, path, params, headers):
+        self.lines.append(f"{path}\t{headers['X-Twilio-Signature']}\t{urlencode(params)}")
+        return super().post(path, params, headers)
+
+
+def record_calls(settings: Settings, base_url: str, calls: int, out: Path) -> int:
+    app = create_app(settings)
+    recorder = Recorder(app, base_url)
+    for index, keys in zip(range(calls), itertools.cycle(PATHS), strict=False):
+        phone = Phone(
+            recorder, TOKEN, caller=f"+55119{index % 100000000:08d}", agents_answer=index % 5 != 0
+        )
+        phone.call([Answer.parse(k) for k in keys])
+    app.extensions["ivr"].call_log.stop()
+    out.write_text("\n".join(recorder.lines) + "\n")
+    return len(recorder.lines)
+
+
+def serve(app_spec: str, port: int, env: dict[str, str], workers: int) -> subprocess.Popen:
+    command = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        app_spec,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--log-level",
+        "warning",
+        "--chdir",
+        str(ROOT),
+    ]
+    process = subprocess.Popen(command, env=env)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code in (200, 404):
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit(f"{app_spec} did not start")
+
+
+def load(port: int, replay: Path, seconds: int, connections: int, threads: int) -> dict:
+    env = os.environ | {"REPLAY_FILE": str(replay), "REPLAY_THREADS": str(threads)}
+    result = subprocess.run(
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "-s",
+            str(ROOT / "bench" / "replay.lua"),
+            f"http://127.0.0.1:{port}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(row for row in result.stdout.splitlines() if row.startswith("RESULT"))
+    requests, errors, p50, p99, worst, duration_us = line.split()[1:]
+    return {
+        "rps": int(requests) / (float(duration_us) / 1e6),
+        "errors": int(errors),
+        "p50_ms": int(p50) / 1000,
+        "p99_ms": int(p99) / 1000,
+        "max_ms": int(worst) / 1000,
+    }
+
+
+def ensure_wrk() -> None:
+    if shutil.which("wrk"):
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "wrk"], check=False, stdout=subprocess.DEVNULL
+        )
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed for the benchmark: apt-get install wrk")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=4000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    args = parser.parse_args()
+    ensure_wrk()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        env = os.environ | {
+            "IVR_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+            "IVR_MENUS": str(ROOT / "menus.yaml"),
+            "IVR_PUBLIC_URL": base_url,
+            "IVR_VAR_DIR": tmp,
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "IVR_SECRET_KEY": "bench",
+        }
+        server_settings = Settings.from_env(env)
+        prepare(server_settings)
+        record_settings = Settings.from_env(env | {"IVR_DATABASE_URL": f"sqlite:///{tmp}/rec.db"})
+        prepare(record_settings)
+        replay = Path(tmp) / "requests.tsv"
+        count = record_calls(record_settings, base_url, args.calls, replay)
+        print(f"recorded {count} signed requests from {args.calls} calls")
+
+        results = {}
+        for name, spec, port_ in (
+            ("ivr", "ivr.wsgi:app", port),
+            ("bare flask", "bench.bare_app:app", free_port()),
+        ):
+            server = serve(spec, port_, env, args.workers)
+            try:
+                load(port_, replay, 2, args.connections, args.threads)  # warm-up
+                results[name] = load(port_, replay, args.seconds, args.connections, args.threads)
+            finally:
+                server.terminate()
+                server.wait(10)
+
+    print(
+        f"\n{args.connections} concurrent callers, gunicorn {args.workers} sync workers, "
+        f"{args.seconds} s each, wrk {args.threads} threads"
+    )
+    print(f"{'':12}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}{'errors':>8}")
+    for name, row in results.items():
+        print(
+            f"{name:12}{row['rps']:>10.0f}{row['p50_ms']:>10.2f}{row['p99_ms']:>10.2f}"
+            f"{row['max_ms']:>10.2f}{row['errors']:>8}"
+        )
+    ratio = results["ivr"]["rps"] / results["bare flask"]["rps"]
+    print(f"\nIVR throughput / bare route: {ratio:.0%}  (bar: ≥ 60%, p99 < 25 ms)")
+
+
+if __name__ == "__main__":
+    main()

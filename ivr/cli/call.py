@@ -1,0 +1,149 @@
+"""``ivr call``: hear what a caller would hear, scripted or at the keyboard."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from ivr.settings import Settings
+from ivr.simulator import Answer, InProcess, Phone, Remote, Transcript
+
+
+def _instant(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    instant = datetime.fromisoformat(value)
+    if instant.tzinfo is None:
+        raise click.BadParameter("give a time zone offset, e.g. 2026-11-24T10:00-03:00")
+    return instant
+
+
+def live_menu_text(settings: Settings) -> str:
+    """The live version's YAML, or the menu file when nothing is published yet."""
+    from sqlalchemy.orm import Session
+
+    from ivr import menu_versions
+    from ivr.db import make_engine
+
+    try:
+        engine = make_engine(settings.database_url)
+        with Session(engine) as session:
+            version = menu_versions.latest(session)
+            if version is not None:
+                return version.content
+    except Exception:  # no database yet: fall back to the file
+        pass
+    return Path(settings.menus_path).read_text(encoding="utf-8")
+
+
+def in_process_app(settings: Settings, menu_text: str, at: datetime | None, workdir: Path):
+    """An app on a scratch database, so simulated calls never touch the real call log."""
+    from sqlalchemy.orm import Session
+
+    from ivr import menu_versions
+    from ivr.app import create_app, utc_now
+    from ivr.db import make_engine, upgrade
+    from ivr.menus.loader import load_menu
+
+    url = f"sqlite:///{workdir}/simulator.db"
+    upgrade(url)
+    with Session(make_engine(url)) as session:
+        menu_versions.publish(
+            session,
+            menu_text,
+            "ivr call",
+            at or utc_now(),
+            validate=lambda text: load_menu(text, "menus.yaml"),
+        )
+        session.commit()
+    from dataclasses import replace
+
+    scratch = replace(settings, database_url=url)
+    return create_app(scratch, clock=(lambda: at) if at else utc_now)
+
+
+def print_turns(transcript: Transcript) -> None:
+    for turn in transcript.turns:
+        for text in turn.heard:
+            click.echo(f"  🔊 {text}")
+        if turn.answer is not None:
+            shown = turn.answer.get("digits") or turn.answer.get("speech") or "(silêncio)"
+            click.echo(f"  ☎ {shown}")
+    click.echo(
+        f"fim da ligação: {transcript.ended}"
+        + (f" → {transcript.transferred_to}" if transcript.transferred_to else "")
+    )
+
+
+def keyboard(heard: list[str]) -> Answer:
+    """Interactive answers: print what was said since the last question, read a line."""
+    for text in heard[keyboard.shown :]:  # type: ignore[attr-defined]
+        click.echo(f"  🔊 {text}")
+    keyboard.shown = len(heard)  # type: ignore[attr-defined]
+    raw = click.prompt(
+        "  teclas (Enter = silêncio, s:texto = fala)", default="", show_default=False
+    )
+    return Answer.parse(raw.strip())
+
+
+@click.command()
+@click.option("--digits", default=None, help='Keys for each menu, e.g. "2 1 #"; "-" is silence.')
+@click.option("--speech", multiple=True, help="A spoken answer (before the digits).")
+@click.option("--at", "at", default=None, help="Run the call at this ISO-8601 instant.")
+@click.option("--from", "caller", default="+5511987654321", show_default=True)
+@click.option("--to", "called", default="+551130040000", show_default=True)
+@click.option(
+    "--menu",
+    "menu_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Try an unpublished menu file.",
+)
+@click.option(
+    "--url", default=None, help="Call a running server instead, e.g. http://127.0.0.1:5000"
+)
+@click.option("--no-answer", is_flag=True, help="Agents never pick up.")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole transcript as JSON.")
+def call(digits, speech, at, caller, called, menu_file, url, no_answer, as_json) -> None:
+    """Simulate a call: Twilio's requests, signed, and the TwiML followed."""
+    settings = Settings.from_env().with_local_secrets()
+    instant = _instant(at)
+    tokens = [f"s:{text}" for text in speech] + (digits.split() if digits else [])
+    interactive = not tokens and digits is None and sys.stdin.isatty() and not as_json
+    answers = keyboard if interactive else [Answer.parse(token) for token in tokens]
+    keyboard.shown = 0  # type: ignore[attr-defined]
+
+    with tempfile.TemporaryDirectory() as workdir:
+        if url:
+            if instant or menu_file:
+                raise click.UsageError("--at and --menu work in-process only (without --url)")
+            transport = Remote(url)
+        else:
+            text = menu_file.read_text(encoding="utf-8") if menu_file else live_menu_text(settings)
+            app = in_process_app(settings, text, instant, Path(workdir))
+            transport = InProcess(app, settings.public_url or "http://localhost")
+        phone = Phone(
+            transport,
+            settings.twilio_auth_token,
+            caller=caller,
+            called=called,
+            agents_answer=not no_answer,
+        )
+        transcript = phone.call(answers)
+        if not url:
+            app.extensions["ivr"].call_log.stop()
+
+    if as_json:
+        click.echo(json.dumps(transcript.as_dict(), ensure_ascii=False, indent=2))
+    elif not interactive:
+        print_turns(transcript)
+    else:
+        for text in transcript.heard[keyboard.shown :]:  # type: ignore[attr-defined]
+            click.echo(f"  🔊 {text}")
+        click.echo(f"fim da ligação: {transcript.ended}")
+    if transcript.ended.startswith("http-"):
+        sys.exit(1)

@@ -1,0 +1,234 @@
+"""Plays Twilio's part of a voice call against the app.
+
+It POSTs the form Twilio posts, signed as Twilio signs it, and follows the
+TwiML it gets back verb by verb: what a <Say> says is what the caller hears,
+a <Gather> takes the next scripted (or typed) answer, a <Dial>/<Enqueue> is
+answered by an agent or not, a <Record> records a message.
+"""
+
+from __future__ import annotations
+
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from twilio.request_validator import RequestValidator
+
+from ivr.simulator.transport import Transport
+
+API_VERSION = "2010-04-01"
+MAX_REQUESTS = 60  # a call that needs more requests than this is looping
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the caller does at one <Gather>: keys, words, or nothing."""
+
+    digits: str | None = None
+    speech: str | None = None
+
+    @classmethod
+    def parse(cls, token: str) -> Answer:
+        """``"2"`` keys, ``"s:segunda via"`` speech, ``"-"`` silence (a timeout)."""
+        if token in ("-", "timeout", ""):
+            return cls()
+        if token.startswith("s:"):
+            return cls(speech=token[2:].replace("_", " "))
+        return cls(digits=token)
+
+    @property
+    def silent(self) -> bool:
+        return self.digits is None and self.speech is None
+
+
+@dataclass(slots=True)
+class Turn:
+    """One webhook request and what the caller heard from its answer."""
+
+    url: str
+    params: dict[str, str]
+    status: int
+    twiml: str = ""
+    heard: list[str] = field(default_factory=list)
+    answer: dict[str, str] | None = None  # what the caller did at this turn's gather
+
+
+@dataclass(slots=True)
+class Transcript:
+    call_sid: str
+    turns: list[Turn] = field(default_factory=list)
+    ended: str = ""  # hangup | transferred | voicemail-recorded | fell-off | http-<status> | loop
+    transferred_to: str | None = None
+
+    @property
+    def heard(self) -> list[str]:
+        return [text for turn in self.turns for text in turn.heard]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"heard": self.heard}
+
+
+class Phone:
+    """One simulated caller and Twilio's machinery around them."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        auth_token: str,
+        caller: str = "+5511987654321",
+        called: str = "+551130040000",
+        account_sid: str = "AC" + "0" * 32,
+        agents_answer: bool = True,
+        extra_params: dict[str, str] | None = None,
+    ) -> None:
+        self.transport = transport
+        self.validator = RequestValidator(auth_token)
+        self.caller = caller
+        self.called = called
+        self.account_sid = account_sid
+        self.agents_answer = agents_answer
+        self.extra_params = extra_params or {}
+
+    def call(
+        self,
+        answers: Iterable[Answer] | Callable[[list[str]], Answer] = (),
+        call_sid: str | None = None,
+        incoming_path: str = "/voice/incoming",
+    ) -> Transcript:
+        """Place a call; ``answers`` is a script, or a function asked at each gather."""
+        ask = answers if callable(answers) else _scripted(iter(answers))
+        transcript = Transcript(call_sid=call_sid or "CA" + uuid.uuid4().hex)
+        path: str | None = incoming_path
+        extra: dict[str, str] = {}
+        while path is not None:
+            if len(transcript.turns) >= MAX_REQUESTS:
+                transcript.ended = "loop"
+                break
+            turn = self._request(transcript, path, extra)
+            transcript.turns.append(turn)
+            if turn.status != 200:
+                transcript.ended = f"http-{turn.status}"
+                break
+            path, extra = self._follow(transcript, turn, ask)
+        self._post_status(transcript)
+        return transcript
+
+    # -- requests ---------------------------------------------------------------
+
+    def base_params(self, call_sid: str, status: str) -> dict[str, str]:
+        params = {
+            "AccountSid": self.account_sid,
+            "ApiVersion": API_VERSION,
+            "CallSid": call_sid,
+            "CallStatus": status,
+            "Called": self.called,
+            "Caller": self.caller,
+            "Direction": "inbound",
+            "From": self.caller,
+            "FromCountry": "BR",
+            "To": self.called,
+            "ToCountry": "BR",
+        }
+        return params | self.extra_params
+
+    def signed_post(self, path: str, params: dict[str, str]) -> tuple[str, int, str]:
+        url = urljoin(self.transport.base_url + "/", path)
+        headers = {
+            "X-Twilio-Signature": self.validator.compute_signature(url, params),
+            "I-Twilio-Idempotency-Token": str(uuid.uuid4()),
+            "User-Agent": "TwilioProxy/1.1",
+        }
+        relative = _relative(url)
+        reply = self.transport.post(relative, params, headers)
+        return relative, reply.status, reply.body
+
+    def _request(self, transcript: Transcript, path: str, extra: dict[str, str]) -> Turn:
+        status = "ringing" if not transcript.turns else "in-progress"
+        params = self.base_params(transcript.call_sid, status) | extra
+        relative, code, body = self.signed_post(path, params)
+        return Turn(url=relative, params=params, status=code, twiml=body)
+
+    def _post_status(self, transcript: Transcript) -> None:
+        params = self.base_params(transcript.call_sid, "completed")
+        params |= {"CallDuration": str(5 * len(transcript.turns)), "SequenceNumber": "3"}
+        self.signed_post("/voice/status", params)
+
+    # -- following TwiML ----------------------------------------------------------
+
+    def _follow(
+        self, transcript: Transcript, turn: Turn, ask: Callable[[list[str]], Answer]
+    ) -> tuple[str | None, dict[str, str]]:
+        """Walk the verbs; return the next request to make, or None when the call ends."""
+        root = ET.fromstring(turn.twiml)
+        for verb in root:
+            tag = verb.tag
+            if tag in ("Say", "Play"):
+                turn.heard.append(_spoken(verb))
+            elif tag == "Gather":
+                for child in verb:
+                    if child.tag in ("Say", "Play"):
+                        turn.heard.append(_spoken(child))
+                answer = ask(turn.heard)
+                turn.answer = {k: v for k, v in asdict(answer).items() if v is not None}
+                if not answer.silent:
+                    params = {"Digits": answer.digits} if answer.digits else {}
+                    if answer.speech:
+                        params = {"SpeechResult": answer.speech, "Confidence": "0.92"}
+                    return verb.get("action") or turn.url, params
+            elif tag == "Redirect":
+                return (verb.text or "").strip(), {}
+            elif tag in ("Dial", "Enqueue"):
+                return self._connect(transcript, turn, verb)
+            elif tag == "Record":
+                transcript.ended = "voicemail-recorded"
+                return verb.get("action") or turn.url, {
+                    "RecordingUrl": f"https://api.twilio.com/{API_VERSION}/Accounts/"
+                    f"{self.account_sid}/Recordings/RE{uuid.uuid4().hex}",
+                    "RecordingDuration": "12",
+                    "RecordingSid": "RE" + uuid.uuid4().hex,
+                    "Digits": "#",
+                }
+            elif tag == "Hangup":
+                transcript.ended = transcript.ended or "hangup"
+                return None, {}
+        transcript.ended = transcript.ended or "fell-off"
+        return None, {}
+
+    def _connect(
+        self, transcript: Transcript, turn: Turn, verb: ET.Element
+    ) -> tuple[str | None, dict[str, str]]:
+        if verb.tag == "Enqueue":
+            target = f"queue:{(verb.text or '').strip()}"
+            result = {
+                "QueueResult": "bridged" if self.agents_answer else "leave",
+                "QueueTime": "30",
+            }
+        else:
+            child = next(iter(verb), None)
+            target = (child.text if child is not None else verb.text or "").strip()
+            status = "completed" if self.agents_answer else "no-answer"
+            result = {"DialCallStatus": status, "DialCallDuration": "60"}
+        turn.heard.append(f"[transferência: {target}]")
+        if self.agents_answer:
+            transcript.transferred_to = target
+            transcript.ended = "transferred"
+        action = verb.get("action")
+        return (action, result) if action else (None, {})
+
+
+def _scripted(answers: Iterator[Answer]) -> Callable[[list[str]], Answer]:
+    return lambda _heard: next(answers, Answer())
+
+
+def _spoken(verb: ET.Element) -> str:
+    if verb.tag == "Play":
+        return f"[áudio: {(verb.text or '').strip()}]"
+    return (verb.text or "").strip()
+
+
+def _relative(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")

@@ -1,0 +1,75 @@
+"""Fixtures for the webhook suite: an app on a migrated database, a phone to call it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy.orm import Session
+
+from ivr import menu_versions
+from ivr.app import create_app
+from ivr.db import make_engine
+from ivr.menus.loader import load_menu
+from ivr.settings import Settings
+from ivr.simulator import InProcess, Phone
+
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+SHIPPED_MENU = Path(__file__).resolve().parents[2] / "menus.yaml"
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+# A Tuesday morning with the line open.
+OPEN_INSTANT = datetime(2026, 11, 24, 10, 0, tzinfo=SAO_PAULO)
+
+
+def publish_text(database_url: str, text: str, author: str = "tests") -> int:
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        version = menu_versions.publish(
+            session, text, author, OPEN_INSTANT, validate=lambda t: load_menu(t, "menus.yaml")
+        )
+        session.commit()
+        number = version.id
+    engine.dispose()
+    return number
+
+
+class Clock:
+    """A settable clock: the app reads "now" only through it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(OPEN_INSTANT)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        menus_path=str(SHIPPED_MENU),
+        twilio_auth_token=AUTH_TOKEN,
+        secret_key="test-secret",
+        var_dir=tmp_path / "var",
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, clock: Clock):
+    publish_text(settings.database_url, SHIPPED_MENU.read_text(encoding="utf-8"))
+    app = create_app(settings, clock=clock)
+    yield app
+    app.extensions["ivr"].call_log.stop()
+    app.extensions["ivr_engine"].dispose()
+
+
+@pytest.fixture
+def phone(app) -> Phone:
+    return Phone(InProcess(app), AUTH_TOKEN)

@@ -1,0 +1,162 @@
+"""The webhooks as Twilio sees them: signed form posts in, TwiML out."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from sqlalchemy.orm import Session
+
+from ivr import call_log as call_log_module
+from ivr.simulator import Answer, Phone
+from tests.web.conftest import AUTH_TOKEN
+
+
+def first_request(phone: Phone) -> tuple[str, dict[str, str], str]:
+    params = phone.base_params("CA" + "1" * 32, "ringing")
+    url = phone.transport.base_url + "/voice/incoming"
+    return url, params, phone.validator.compute_signature(url, params)
+
+
+def post(app, path: str, params: dict[str, str], signature: str | None):
+    headers = {"X-Twilio-Signature": signature} if signature is not None else {}
+    return app.test_client().post(path, data=params, headers=headers)
+
+
+def calls_in_db(app) -> int:
+    services = app.extensions["ivr"]
+    services.call_log.flush()
+    with Session(app.extensions["ivr_engine"]) as session:
+        return len(call_log_module.recent_calls(session, 100))
+
+
+def test_signed_incoming_call_gets_portuguese_gather(app, phone):
+    _url, params, signature = first_request(phone)
+    response = post(app, "/voice/incoming", params, signature)
+    assert response.status_code == 200
+    assert response.mimetype == "text/xml"
+    root = ET.fromstring(response.data)
+    gather = root.find("Gather")
+    assert gather is not None
+    say = gather.find("Say")
+    assert say.get("language") == "pt-BR"
+    assert "digite" in say.text
+    # the greeting before the menu points callers to the knowledge base
+    assert "base de conhecimento" in root.find("Say").text
+
+
+def test_unsigned_request_is_refused_and_writes_nothing(app, phone):
+    _url, params, _signature = first_request(phone)
+    assert post(app, "/voice/incoming", params, None).status_code == 403
+    assert post(app, "/voice/incoming", params, "bm90IGEgc2lnbmF0dXJl").status_code == 403
+    assert calls_in_db(app) == 0
+
+
+def test_one_changed_parameter_breaks_the_signature(app, phone):
+    _url, params, signature = first_request(phone)
+    tampered = params | {"From": "+5511900000000"}
+    assert post(app, "/voice/incoming", tampered, signature).status_code == 403
+    assert calls_in_db(app) == 0
+
+
+def test_tampered_call_state_in_url_is_refused(app, phone):
+    transcript = phone.call([Answer.parse("2")])
+    step_url = next(t.url for t in transcript.turns if t.url.startswith("/voice/step"))
+    params = phone.base_params("CA" + "2" * 32, "in-progress") | {"Digits": "1"}
+    full = phone.transport.base_url + step_url
+    signature = phone.validator.compute_signature(full, params)
+    forged = step_url.replace("n=", "n=x")
+    assert post(app, forged, params, signature).status_code == 403
+    assert post(app, step_url, params, signature).status_code == 200
+
+
+def test_status_callback_requires_signature(app, phone):
+    params = phone.base_params("CA" + "3" * 32, "completed")
+    assert post(app, "/voice/status", params, None).status_code == 403
+    url = phone.transport.base_url + "/voice/status"
+    signature = phone.validator.compute_signature(url, params)
+    assert post(app, "/voice/status", params, signature).status_code == 204
+
+
+def test_product_line_and_topic_reach_the_line_queue(phone):
+    transcript = phone.call([Answer.parse(d) for d in ("2", "1", "2")])
+    assert transcript.ended == "transferred"
+    assert transcript.transferred_to == "queue:suporte-erp"
+    assert any("ERP Retaguarda" in text for text in transcript.heard)
+
+
+def test_urgent_option_is_offered_first_and_routed_to_priority_queue(phone):
+    transcript = phone.call([Answer.parse("1")])
+    menu_prompt = next(t for t in transcript.heard if "digite" in t)
+    assert menu_prompt.index("faturamento") < menu_prompt.index("digite 2")
+    assert transcript.transferred_to == "queue:suporte-urgente"
+
+
+def test_speech_answer_routes_like_the_key(phone):
+    transcript = phone.call([Answer(speech="Meu faturamento parado, por favor")])
+    assert transcript.transferred_to == "queue:suporte-urgente"
+
+
+def test_invalid_key_three_times_goes_to_an_agent(phone):
+    transcript = phone.call([Answer.parse("7")] * 3)
+    assert sum("Opção inválida" in text for text in transcript.heard) >= 2
+    assert transcript.transferred_to == "queue:suporte-geral"
+
+
+def test_silence_never_leaves_the_caller_stranded(phone):
+    transcript = phone.call([])
+    assert transcript.ended in ("transferred", "hangup", "voicemail-recorded")
+    assert transcript.ended != "fell-off"
+
+
+def test_nobody_answering_leads_to_voicemail(app):
+    from ivr.simulator import InProcess
+
+    phone = Phone(InProcess(app), AUTH_TOKEN, agents_answer=False)
+    transcript = phone.call([Answer.parse("0")])
+    assert transcript.ended == "voicemail-recorded"
+    assert any("Obrigado por ligar" in text for text in transcript.heard)
+
+
+def test_call_log_records_path_keys_and_outcome(app, phone):
+    transcript = phone.call([Answer.parse(d) for d in ("2", "3", "1")])
+    app.extensions["ivr"].call_log.flush()
+    with Session(app.extensions["ivr_engine"]) as session:
+        call = call_log_module.get_call(session, transcript.call_sid)
+        assert call is not None
+        assert call.outcome == "transferred"
+        assert "suporte-fiscal" in call.outcome_detail
+        assert call.line == "fiscal"
+        assert call.status == "completed"
+        keys = [step.digits for step in sorted(call.steps, key=lambda s: s.step) if step.digits]
+        assert keys == ["2", "3", "1"]
+
+
+def test_replayed_webhook_writes_nothing_twice(app, phone):
+    transcript = phone.call([Answer.parse("2"), Answer.parse("1")])
+    for turn in transcript.turns:  # Twilio retrying every request of the call
+        phone.signed_post(turn.url, turn.params)
+    app.extensions["ivr"].call_log.flush()
+    with Session(app.extensions["ivr_engine"]) as session:
+        call = call_log_module.get_call(session, transcript.call_sid)
+        steps = [step.step for step in call.steps]
+        assert len(steps) == len(set(steps)) == len(transcript.turns)
+    assert calls_in_db(app) == 1
+
+
+def test_internal_error_is_answered_with_an_apology_and_a_person(app, phone):
+    params = phone.base_params("CA" + "4" * 32, "in-progress") | {"Digits": "1"}
+    path = "/voice/step?v=999&n=principal&k=1"  # a version that does not exist
+    url = phone.transport.base_url + path
+    response = post(app, path, params, phone.validator.compute_signature(url, params))
+    assert response.status_code == 200
+    root = ET.fromstring(response.data)
+    assert "Desculpe" in root.find("Say").text
+    assert root.find("Enqueue").text == "suporte"
+
+
+def test_healthz_and_metrics(app, phone):
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    phone.call([Answer.parse("0")])
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert 'ivr_webhook_requests_total{route="incoming"} 1.0' in metrics
