@@ -1,0 +1,250 @@
+"""Loading menu documents: what a supervisor sees when a menu is broken."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ivr.menus.document import Menu
+from ivr.menus.loader import MenuInvalid, MenuProblem, check_menu, load_menu
+from ivr.menus.nodes.menu import MenuNode
+from ivr.menus.nodes.transfer import TransferNode
+
+EXAMPLE = (Path(__file__).parent / "example_menu.yaml").read_text(encoding="utf-8")
+
+SMALL = """\
+start: principal
+lines:
+  fiscal: {name: Fiscal, queue: suporte-fiscal}
+nodes:
+  principal:
+    kind: menu
+    say: Para o fiscal, digite 1. Para um atendente, digite 0.
+    options:
+      "1": {next: fiscal, line: fiscal}
+      "0": {next: atendente}
+    after_retries: atendente
+  fiscal:
+    kind: transfer
+    line: fiscal
+    fallback: recado
+  atendente:
+    kind: transfer
+    queue: suporte-geral
+    fallback: recado
+  recado:
+    kind: voicemail
+"""
+
+
+def problems(text: str) -> list[str]:
+    return [str(p) for p in check_menu(textwrap.dedent(text), "m.yaml")]
+
+
+def test_the_example_menu_loads_without_problems() -> None:
+    assert check_menu(EXAMPLE) == []
+    menu = load_menu(EXAMPLE, "example_menu.yaml")
+    assert isinstance(menu, Menu)
+    assert menu.start == "boas_vindas"
+    assert menu.voice == "Polly.Camila"
+    assert menu.language == "pt-BR"
+    assert menu.lines["estoque"].name == "Estoque e Expedição"
+    assert isinstance(menu.nodes["principal"], MenuNode)
+    assert isinstance(menu.nodes["atendimento"], TransferNode)
+
+
+def test_schedules_pass_through_untouched() -> None:
+    menu = load_menu(EXAMPLE)
+    assert dict(menu.schedules) == {
+        "comercial": {
+            "timezone": "America/Sao_Paulo",
+            "weekly": {"mon-fri": ["09:00-11:45", "13:30-17:30"]},
+        }
+    }
+
+
+def test_a_loaded_menu_cannot_be_changed() -> None:
+    menu = load_menu(SMALL)
+    with pytest.raises(TypeError):
+        menu.nodes["x"] = menu.nodes["principal"]  # type: ignore[index]
+    with pytest.raises(Exception):  # noqa: B017 -- pydantic's frozen error or dataclass's
+        menu.nodes["principal"].after_retries = "x"  # type: ignore[misc]
+
+
+def test_problem_prints_as_file_line_col_path_message() -> None:
+    problem = MenuProblem("menus.yaml", 12, 7, "nodes.principal.options.3.next", "unknown node 'x'")
+    assert str(problem) == "menus.yaml:12:7: nodes.principal.options.3.next: unknown node 'x'"
+
+
+def test_invalid_yaml_is_located_by_the_parser() -> None:
+    assert problems("start: a\nnodes:\n  a: {kind: hangup\n") == [
+        "m.yaml:4:1: invalid YAML: while parsing a flow mapping did not find expected ',' or '}'"
+    ]
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# só comentários\n"])
+def test_an_empty_file_is_one_located_error(text: str) -> None:
+    [problem] = check_menu(text, "m.yaml")
+    assert (problem.line, problem.col) == (1, 1)
+    assert "empty document" in problem.message
+
+
+def test_a_document_that_is_not_a_mapping_is_rejected() -> None:
+    assert problems("- inicio\n- fim\n") == [
+        "m.yaml:1:1: a menu document must be a mapping with 'start', 'lines' and 'nodes'"
+    ]
+
+
+def test_an_unknown_target_names_the_option_and_suggests_a_node() -> None:
+    text = SMALL.replace('"0": {next: atendente}', '"0": {next: atendentes}')
+    assert problems(text) == [
+        "m.yaml:10:19: nodes.principal.options.0.next: unknown node 'atendentes' "
+        "(did you mean 'atendente'?)"
+    ]
+
+
+def test_an_unreachable_node_is_reported_at_its_name() -> None:
+    text = SMALL + "  esquecido:\n    kind: hangup\n"
+    assert problems(text) == [
+        "m.yaml:22:3: nodes.esquecido: unreachable node: nothing leads here from start 'principal'"
+    ]
+
+
+def test_a_loop_without_input_has_no_exit() -> None:
+    text = """\
+        start: a
+        nodes:
+          a: {kind: message, say: Olá, next: b}
+          b: {kind: goto, next: a}
+        """
+    found = problems(text)
+    assert (
+        "m.yaml:3:3: nodes.a: loop with no caller input: a -> b -> a; the call would never leave it"
+        in found
+    )
+    assert (
+        "m.yaml:3:3: nodes.a: no way out: no transfer, voicemail or hangup can be reached "
+        "from this node"
+    ) in found
+    assert any("no way to reach a person" in p for p in found)
+
+
+def test_a_silent_caller_must_not_go_round_forever() -> None:
+    text = SMALL.replace("fallback: recado\n  atendente", "fallback: principal\n  atendente")
+    text = text.replace("after_retries: atendente", "after_retries: fiscal")
+    assert problems(text) == [
+        "m.yaml:5:3: nodes.principal: a caller who stays silent would go round forever: "
+        "principal -> fiscal -> principal; send after_retries / fallback to a transfer, "
+        "voicemail or hangup"
+    ]
+
+
+def test_a_menu_without_a_way_to_a_person_is_rejected() -> None:
+    text = """\
+        start: m
+        nodes:
+          m:
+            kind: menu
+            say: Digite 1 para ouvir o recado.
+            options: {"1": {next: fim}}
+            after_retries: fim
+          fim: {kind: hangup, say: Tchau.}
+        """
+    assert problems(text) == [
+        "m.yaml:6:14: nodes.m.options: no option leads to a person: "
+        "add an option that reaches a transfer"
+    ]
+
+
+def test_duplicate_keys_are_reported_with_the_first_place() -> None:
+    text = SMALL.replace(
+        '      "0": {next: atendente}', "      \"0\": {next: atendente}\n      '0': {next: fiscal}"
+    )
+    text += "start: principal\n"
+    assert problems(text) == [
+        "m.yaml:11:7: nodes.principal.options.0: duplicate key '0' (first defined on line 10)",
+        "m.yaml:23:1: start: duplicate key 'start' (first defined on line 1)",
+    ]
+
+
+def test_unknown_kind_and_unknown_field_are_located() -> None:
+    text = SMALL.replace("    kind: voicemail\n", "    kind: voicemial\n") + ""
+    text = text.replace(
+        "    after_retries: atendente\n", "    after_retries: atendente\n    retris: 2\n"
+    )
+    assert problems(text) == [
+        "m.yaml:12:5: nodes.principal.retris: unknown field 'retris' (did you mean 'retries'?)",
+        "m.yaml:22:11: nodes.recado.kind: unknown node kind 'voicemial' (did you mean "
+        "'voicemail'? known: menu, message, transfer, voicemail, hours, goto, hangup)",
+    ]
+
+
+def test_missing_required_field_points_at_the_node() -> None:
+    text = SMALL.replace("    after_retries: atendente\n", "")
+    assert problems(text) == [
+        "m.yaml:6:5: nodes.principal.after_retries: missing required field 'after_retries'"
+    ]
+
+
+def test_prompts_must_say_something_and_use_known_variables() -> None:
+    text = SMALL.replace(
+        "say: Para o fiscal, digite 1. Para um atendente, digite 0.", "say: Olá {cliente}!"
+    ).replace("    kind: voicemail\n", '    kind: voicemail\n    say: "  "\n')
+    assert problems(text) == [
+        "m.yaml:7:10: nodes.principal.say: unknown prompt variable {cliente} "
+        "(known: {aviso_horario}, {linha}, {numero})",
+        "m.yaml:22:10: nodes.recado.say: empty prompt: the caller would hear nothing",
+    ]
+
+
+def test_invalid_dtmf_key_and_unknown_line() -> None:
+    text = SMALL.replace('"1": {next: fiscal, line: fiscal}', '"A": {next: fiscal, line: fisco}')
+    assert problems(text) == [
+        "m.yaml:9:7: nodes.principal.options.A: invalid DTMF key 'A': "
+        "use one of 1 2 3 4 5 6 7 8 9 0 * #",
+    ]
+    text = SMALL.replace('"1": {next: fiscal, line: fiscal}', '"1": {next: fiscal, line: fisco}')
+    assert problems(text) == [
+        "m.yaml:9:33: nodes.principal.options.1.line: unknown product line 'fisco' "
+        "(did you mean 'fiscal'?)"
+    ]
+
+
+def test_an_unquoted_digit_key_works_but_is_warned_about() -> None:
+    text = SMALL.replace('"1": {next', "1: {next")
+    [warning] = check_menu(text, "m.yaml")
+    assert warning.severity == "warning"
+    assert str(warning).startswith("m.yaml:9:7: nodes.principal.options.1: warning: unquoted")
+    assert "1" in load_menu(text).nodes["principal"].options  # type: ignore[attr-defined]
+
+
+def test_transfer_needs_exactly_one_target() -> None:
+    text = SMALL.replace(
+        "    queue: suporte-geral\n", '    queue: suporte-geral\n    number: "+551130001000"\n'
+    )
+    assert problems(text) == [
+        "m.yaml:17:5: nodes.atendente: give exactly one of 'number', 'sip', 'queue' or 'line' "
+        "(got number, queue)"
+    ]
+
+
+def test_load_menu_lists_every_problem_at_once() -> None:
+    text = SMALL.replace("next: atendente}", "next: ninguem}").replace(
+        "    kind: voicemail\n", "    kind: voicemail\n    max_length: 9000\n"
+    )
+    with pytest.raises(MenuInvalid) as caught:
+        load_menu(text, "m.yaml")
+    assert [str(p) for p in caught.value.problems] == [
+        "m.yaml:10:19: nodes.principal.options.0.next: unknown node 'ninguem'",
+        "m.yaml:22:17: nodes.recado.max_length: Input should be less than or equal to 600, "
+        "got 9000",
+    ]
+    assert "m.yaml:10:19" in str(caught.value)
+
+
+def test_check_menu_never_raises_on_odd_input() -> None:
+    for text in ["\x00\x01", "start: [", "&a [*a]", "? [a, b]\n: c\n", "<<: {a: 1}\n", "1"]:
+        found = check_menu(text, "m.yaml")
+        assert found and all(p.line >= 1 and p.message for p in found)

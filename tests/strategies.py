@@ -1,0 +1,312 @@
+"""Hypothesis strategies shared by the test suites: the one home for them.
+
+Each domain has its own titled section below; add yours as a new section.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+import yaml
+from hypothesis import strategies as st
+
+from ivr.menus.actions import CallState
+from ivr.menus.context import CallerEvent
+
+# ---------------------------------------------------------------------------
+# Menu documents (ivr/menus)
+#
+# ``menu_documents()`` draws valid documents as Python data, built so every
+# graph rule holds by construction: nodes are laid out in a line ending in
+# transfers, then voicemail/hangup nodes; every edge taken without a choice
+# (next, open/closed, after_retries, fallback) points further down the line,
+# so it cannot loop; option edges may point anywhere; every menu has an
+# option to a transfer; nodes left unreachable are dropped.
+# ``valid_menu_texts()`` dumps them as YAML, ``invalid_menu_texts()`` breaks
+# them in one known way, ``caller_events()`` is anything a request can carry.
+# ---------------------------------------------------------------------------
+
+DTMF_KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*", "#")
+
+SPEECH_PHRASES = (
+    "fiscal",
+    "nota fiscal",
+    "estoque",
+    "expedição",
+    "financeiro",
+    "boleto",
+    "atendente",
+    "reclamação",
+    "cancelamento",
+    "voltar",
+    "suporte técnico",
+    "contabilidade",
+)
+
+PROMPTS = (
+    "Escolha uma opção.",
+    "Para o suporte, digite 1. Para falar com um atendente, digite 0.",
+    "Você está na linha {linha}.",
+    "Ligação do número {numero}.",
+    "{aviso_horario} Deixe sua mensagem.",
+    "Olá! Bem-vindo ao suporte. Use chaves assim: {{isto}}.",
+)
+
+LINE_NAMES = ("Fiscal", "Estoque e Expedição", "Financeiro", "PDV")
+
+TARGET_FIELDS = ("next", "after_retries", "fallback", "open", "closed")
+
+
+def _prompt(draw: st.DrawFn) -> dict[str, str]:
+    if draw(st.integers(0, 4)) == 0:
+        return {"play": "https://cdn.example.com/audio/menu.mp3"}
+    return {"say": draw(st.sampled_from(PROMPTS))}
+
+
+def _edges(node: dict[str, Any]) -> list[str]:
+    targets = [node[f] for f in TARGET_FIELDS if f in node]
+    targets += [option["next"] for option in node.get("options", {}).values()]
+    return targets
+
+
+@st.composite
+def menu_documents(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid menu document as Python data."""
+    schedules = (
+        {"comercial": {"weekly": {"mon-fri": ["09:00-17:30"]}}} if draw(st.booleans()) else {}
+    )
+    lines: dict[str, dict[str, Any]] = {}
+    for i in range(draw(st.integers(0, 3))):
+        line: dict[str, Any] = {"name": LINE_NAMES[i], "queue": f"suporte-{i}"}
+        if schedules and draw(st.booleans()):
+            line["schedule"] = "comercial"
+        lines[f"linha{i}"] = line
+
+    prefix = draw(st.sampled_from([(), ("message",), ("hours",), ("message", "hours"), ("goto",)]))
+    inner = draw(st.lists(st.sampled_from(["menu", "message", "goto", "hours"]), max_size=5))
+    transfer_kinds = ["queue", "number", "sip", "current", *(["line"] if lines else [])]
+    transfers = draw(st.lists(st.sampled_from(transfer_kinds), min_size=1, max_size=3))
+    enders = draw(st.lists(st.sampled_from(["voicemail", "hangup"]), max_size=2))
+
+    kinds = [*prefix, "menu", *inner, *(f"transfer:{t}" for t in transfers), *enders]
+    ids = [f"{kind.split(':')[0]}_{i}" for i, kind in enumerate(kinds)]
+    first_menu = len(prefix)
+    transfer_ids = [i for i, kind in zip(ids, kinds, strict=True) if kind.startswith("transfer")]
+
+    def later(i: int) -> str:
+        return draw(st.sampled_from(ids[i + 1 :]))
+
+    nodes: dict[str, dict[str, Any]] = {}
+    for i, (node_id, kind) in enumerate(zip(ids, kinds, strict=True)):
+        # The prefix leads on to the first menu so a person is reachable from start.
+        main = ids[first_menu] if i < first_menu else None
+        if kind == "menu":
+            keys = draw(st.lists(st.sampled_from(DTMF_KEYS), min_size=1, max_size=4, unique=True))
+            phrases = list(draw(st.permutations(SPEECH_PHRASES)))
+            options: dict[str, dict[str, Any]] = {}
+            for n, key in enumerate(keys):
+                target = draw(st.sampled_from(transfer_ids if n == 0 else ids))
+                option: dict[str, Any] = {"next": target}
+                if lines and draw(st.booleans()):
+                    option["line"] = draw(st.sampled_from(sorted(lines)))
+                if draw(st.booleans()):
+                    option["speech"] = phrases[2 * n : 2 * n + draw(st.integers(1, 2))]
+                options[key] = option
+            node: dict[str, Any] = {"kind": "menu", **_prompt(draw), "options": options}
+            node["after_retries"] = later(i)
+            if draw(st.booleans()):
+                node["retries"] = draw(st.integers(1, 5))
+            if draw(st.booleans()):
+                node["timeout"] = draw(st.integers(1, 10))
+            if draw(st.integers(0, 3)) == 0:
+                node["invalid"] = "Opção inválida, {linha}."
+        elif kind == "message":
+            node = {"kind": "message", **_prompt(draw), "next": main or later(i)}
+        elif kind == "goto":
+            node = {"kind": "goto", "next": main or later(i)}
+        elif kind == "hours":
+            node = {"kind": "hours", "open": main or later(i), "closed": later(i)}
+            if schedules and draw(st.booleans()):
+                node["schedule"] = "comercial"
+        elif kind.startswith("transfer"):
+            how = kind.split(":")[1]
+            node = {"kind": "transfer"}
+            if how == "queue":
+                node["queue"] = "suporte-geral"
+            elif how == "number":
+                node["number"] = "+551130001000"
+            elif how == "sip":
+                node["sip"] = "sip:suporte@pbx.example.com"
+            elif how == "line":
+                node["line"] = draw(st.sampled_from(sorted(lines)))
+            else:
+                node["line"] = "current"
+                node["queue"] = "suporte-geral"
+            if draw(st.booleans()):
+                node["say"] = draw(st.sampled_from(PROMPTS))
+            if i + 1 < len(ids) and draw(st.booleans()):
+                node["fallback"] = later(i)
+        elif kind == "voicemail":
+            node = {"kind": "voicemail"}
+            if draw(st.booleans()):
+                node["say"] = draw(st.sampled_from(PROMPTS))
+            if i + 1 < len(ids) and draw(st.booleans()):
+                node["next"] = later(i)
+        else:
+            node = {"kind": "hangup"}
+            if draw(st.booleans()):
+                node["say"] = "Obrigado por ligar. Até logo!"
+        nodes[node_id] = node
+
+    reached: set[str] = set()
+    queue = deque([ids[0]])
+    while queue:
+        node_id = queue.popleft()
+        if node_id not in reached:
+            reached.add(node_id)
+            queue.extend(_edges(nodes[node_id]))
+    document: dict[str, Any] = {"start": ids[0]}
+    if draw(st.booleans()):
+        document["voice"] = "Polly.Camila"
+    document["lines"] = lines
+    if schedules:
+        document["schedules"] = schedules
+    document["nodes"] = {node_id: node for node_id, node in nodes.items() if node_id in reached}
+    return document
+
+
+def menu_yaml(document: dict[str, Any], *, flow_leaves: bool = False) -> str:
+    """YAML text of a document (DTMF keys come out quoted)."""
+    return yaml.safe_dump(
+        document,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=None if flow_leaves else False,
+    )
+
+
+@st.composite
+def valid_menu_texts(draw: st.DrawFn) -> str:
+    """A valid menu document as YAML text."""
+    return menu_yaml(draw(menu_documents()), flow_leaves=draw(st.booleans()))
+
+
+MUTATIONS = (
+    "dangling target",
+    "unknown field",
+    "unreachable node",
+    "no transfer",
+    "unknown kind",
+    "missing field",
+    "empty prompt",
+    "unknown variable",
+    "invalid key",
+    "unknown line",
+    "silent loop",
+    "unknown start",
+    "duplicate key",
+    "duplicate node",
+    "broken yaml",
+    "empty file",
+    "not a mapping",
+)
+
+
+@st.composite
+def invalid_menu_texts(draw: st.DrawFn) -> tuple[str, str]:
+    """``(mutation, yaml_text)``: a valid document broken in one known way."""
+    document = draw(menu_documents())
+    nodes = document["nodes"]
+    menu_id = next(node_id for node_id, node in nodes.items() if node["kind"] == "menu")
+    menu = nodes[menu_id]
+    mutation = draw(st.sampled_from(MUTATIONS))
+    if mutation == "dangling target":
+        places = [
+            (node, field) for node in nodes.values() for field in TARGET_FIELDS if field in node
+        ] + [(option, "next") for option in menu["options"].values()]
+        node, field = draw(st.sampled_from(places))
+        node[field] = "nao_existe"
+    elif mutation == "unknown field":
+        nodes[draw(st.sampled_from(sorted(nodes)))]["campo_extra"] = 1
+    elif mutation == "unreachable node":
+        nodes["orfao"] = {"kind": "hangup", "say": "Ninguém chega aqui."}
+    elif mutation == "no transfer":
+        for node_id, node in nodes.items():
+            if node["kind"] == "transfer":
+                nodes[node_id] = {"kind": "hangup"}
+    elif mutation == "unknown kind":
+        nodes[draw(st.sampled_from(sorted(nodes)))]["kind"] = "pesquisa"
+    elif mutation == "missing field":
+        del menu["after_retries"]
+    elif mutation in ("empty prompt", "unknown variable"):
+        menu.pop("play", None)
+        menu["say"] = "   " if mutation == "empty prompt" else "Olá, {cliente}."
+    elif mutation == "invalid key":
+        menu["options"]["A"] = {"next": menu_id}
+    elif mutation == "unknown line":
+        next(iter(menu["options"].values()))["line"] = "linha_inexistente"
+    elif mutation == "silent loop":
+        menu["after_retries"] = menu_id
+    elif mutation == "unknown start":
+        document["start"] = "nao_existe"
+    text = menu_yaml(document, flow_leaves=draw(st.booleans()))
+    if mutation == "duplicate key":
+        text += f"start: {document['start']}\n"
+    elif mutation == "duplicate node":
+        text += f"  {menu_id}:\n    kind: hangup\n"
+    elif mutation == "broken yaml":
+        text += "extra: [sem fim\n"
+    elif mutation == "empty file":
+        text = draw(st.sampled_from(["", "\n", "# só um comentário\n"]))
+    elif mutation == "not a mapping":
+        text = "- inicio\n- fim\n"
+    return mutation, text
+
+
+DIAL_RESULTS = (
+    "completed",
+    "answered",
+    "busy",
+    "no-answer",
+    "failed",
+    "canceled",
+    "bridged",
+    "bridging-in-process",
+    "queue-full",
+    "hangup",
+    "leave",
+    "redirected",
+    "error",
+    "system-error",
+)
+
+
+def caller_events() -> st.SearchStrategy[CallerEvent]:
+    """Anything a request may carry, whatever the engine was waiting for."""
+    return st.one_of(
+        st.just(CallerEvent()),
+        st.sampled_from([*DTMF_KEYS, "12", ""]).map(lambda d: CallerEvent(digits=d)),
+        st.sampled_from(
+            [
+                *SPEECH_PHRASES,
+                "quero falar com um atendente, por favor",
+                "não sei",
+                "",
+                "NOTA FISCAL!",
+            ]
+        ).map(lambda s: CallerEvent(speech=s)),
+        st.sampled_from(DIAL_RESULTS).map(lambda s: CallerEvent(dial_status=s)),
+        st.builds(
+            CallerEvent,
+            recording_url=st.sampled_from([None, "https://api.twilio.com/Recordings/RE0001"]),
+            recording_duration=st.one_of(st.none(), st.integers(0, 600)),
+        ),
+    )
+
+
+def silence(state: CallState) -> CallerEvent:
+    """What comes back when the caller does nothing (and nobody answers)."""
+    if state.expect in ("dial", "enqueue"):
+        return CallerEvent(dial_status="no-answer")
+    return CallerEvent()
