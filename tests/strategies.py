@@ -264,6 +264,16 @@ def invalid_menu_texts(draw: st.DrawFn) -> tuple[str, str]:
     return mutation, text
 
 
+@st.composite
+def garbled_menu_texts(draw: st.DrawFn) -> str:
+    """A valid document's text with a random cut and a random insertion: anything goes."""
+    text = draw(valid_menu_texts())
+    start = draw(st.integers(0, len(text)))
+    end = draw(st.integers(start, min(len(text), start + 30)))
+    insert = draw(st.sampled_from(["", "x", ":", "- ", "\n  ", "{", "&a ", "*a", "\t", "'", "1"]))
+    return text[:start] + insert + text[end:]
+
+
 DIAL_RESULTS = (
     "completed",
     "answered",
