@@ -4,7 +4,7 @@ from flask import Flask, Response
 
 TWIML = (
     '<?xml version="1.0" encoding="UTF-8"?><Response>'
-    '<Gather action="/voice/step?v=1&amp;n=principal&amp;k=1" input="dtmf" language="pt-BR" '
+    '<Gather action="/voice/step?s=1.principal.1..input&amp;k=1" input="dtmf" language="pt-BR" '
     'method="POST" numDigits="1" timeout="5"><Say language="pt-BR" voice="Polly.Camila">'
     "Para falar com um atendente, digite 0.</Say></Gather></Response>"
 )

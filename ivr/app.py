@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Request, Response
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr.calls import CallHandler, Release
@@ -40,6 +41,19 @@ def hours_for(menu: Any) -> Any:
     from ivr.menus.context import AlwaysOpen
 
     return AlwaysOpen()
+
+
+class ConsoleOnlySessions(SecureCookieSessionInterface):
+    """Cookie sessions for the console only.
+
+    Twilio sends no cookies worth reading; skipping the session machinery
+    keeps a webhook from building a signing serializer on every request.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+        if request.path.startswith("/admin"):
+            return super().open_session(app, request)
+        return self.make_null_session(app)
 
 
 @dataclass
@@ -74,6 +88,7 @@ def create_app(
 
     settings = (settings or Settings.from_env()).with_local_secrets()
     app = Flask(__name__)
+    app.session_interface = ConsoleOnlySessions()
     app.config["SECRET_KEY"] = settings.secret_key
     if settings.trusted_proxies and not settings.public_url:
         hops = settings.trusted_proxies

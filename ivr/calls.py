@@ -101,14 +101,14 @@ class CallHandler:
         self.on_error = on_error
         self.error_twiml = renderer.apology(fallback_number, fallback_queue)
 
-    def handle(self, request: VoiceRequest, args: Mapping[str, str] | None = None) -> str:
+    def handle(self, request: VoiceRequest, query: str | None = None) -> str:
         """TwiML for this request; never raises, whatever goes wrong inside.
 
-        ``args`` is the step URL's query (the call state); None for a new call.
+        ``query`` is the step URL's query string (the call state); None for a new call.
         """
         state: CallState | None = None
         try:
-            state = parse_state(args) if args is not None else None
+            state = parse_state(query) if query is not None else None
             now = self.clock()
             step, version, node = self._run(request, state, now)
         except Exception:

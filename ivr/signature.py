@@ -29,7 +29,32 @@ class SignatureChecker:
     def is_valid(self, url: str, params: Mapping[str, str], signature: str) -> bool:
         if not signature:
             return False
+        params = _Params(params)
         expected = self.validator.compute_signature(url, params)
         if hmac.compare_digest(expected.encode(), signature.encode()):
             return True
         return self.validator.validate(url, params, signature)
+
+
+class _Params:
+    """Form parameters in the shape ``RequestValidator`` asks for first.
+
+    It looks values up with ``getall`` and falls back through two caught
+    AttributeErrors per parameter otherwise (Werkzeug's MultiDict has only
+    ``getlist``): answering ``getall`` directly skips those exceptions.
+    """
+
+    __slots__ = ("_params",)
+
+    def __init__(self, params: Mapping[str, str]) -> None:
+        self._params = params
+
+    def __iter__(self):
+        return iter(self._params)
+
+    def __bool__(self) -> bool:
+        return bool(self._params)
+
+    def getall(self, name: str) -> list[str]:
+        getlist = getattr(self._params, "getlist", None)
+        return getlist(name) if getlist else [self._params[name]]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from urllib.parse import urlencode
+from functools import lru_cache
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
@@ -33,49 +33,76 @@ APOLOGY_NO_ROUTE = (
 )
 
 
-def state_url(state: CallState) -> str:
+STEP_MARK = "__STEP__"  # stands for the request counter in cached TwiML
+
+
+def state_url(state: CallState, step: int | str | None = None) -> str:
     """The (relative) URL whose query string carries the call state.
 
     Twilio resolves it against the URL of the current request and signs the
     absolute form when it calls back, so the state cannot be tampered with.
+    The format is ours and compact (``s=VERSION.NODE.ATTEMPT.LINE.EXPECT&k=STEP``):
+    node and line ids are restricted to URL-safe characters without dots by
+    the menu schema, so nothing needs escaping and parsing is a split.
     """
-    query: dict[str, str | int] = {"v": state.version, "n": state.node, "k": state.step}
-    if state.attempt != 1:
-        query["a"] = state.attempt
-    if state.line:
-        query["l"] = state.line
-    if state.expect != "input":
-        query["e"] = state.expect
-    return f"{STEP_PATH}?{urlencode(query)}"
+    k = state.step if step is None else step
+    line = state.line or ""
+    return f"{STEP_PATH}?s={state.version}.{state.node}.{state.attempt}.{line}.{state.expect}&k={k}"
 
 
-def parse_state(args: dict[str, str] | object) -> CallState:
-    """Inverse of :func:`state_url`, from the request's query arguments."""
-    get = args.get  # type: ignore[attr-defined]
-    expect = get("e", "input")
-    if expect not in ("input", "dial", "record", "enqueue"):
+_EXPECTS = frozenset(("input", "dial", "record", "enqueue"))
+
+
+def parse_state(query: str) -> CallState:
+    """Inverse of :func:`state_url`, from the request's raw query string."""
+    fields = dict(part.partition("=")[::2] for part in query.split("&"))
+    version, node, attempt, line, expect = fields["s"].split(".")
+    if expect not in _EXPECTS:
         raise ValueError(f"unknown expectation {expect!r}")
     return CallState(
-        version=int(get("v")),
-        node=get("n"),
-        attempt=int(get("a", 1)),
-        line=get("l") or None,
-        step=int(get("k", 0)),
-        expect=expect,
+        version=int(version),
+        node=node,
+        attempt=int(attempt),
+        line=line or None,
+        step=int(fields.get("k", 0)),
+        expect=expect,  # type: ignore[arg-type]
     )
 
 
-class Renderer:
-    """Renders action lists with one voice and language for every <Say>."""
+def _common_step(actions: tuple[Action, ...]) -> int | None:
+    """The request counter shared by every state in ``actions``, if they share one."""
+    steps = {action.then.step for action in actions if hasattr(action, "then")}
+    return steps.pop() if len(steps) == 1 else None
 
-    def __init__(self, voice: str, language: str = "pt-BR") -> None:
+
+class Renderer:
+    """Renders action lists with one voice and language for every <Say>.
+
+    Building and serialising the XML tree costs far more than the rest of a
+    webhook, and a menu produces few distinct responses: they differ only by
+    the request counter in their URLs. So each response is rendered once
+    with a mark in place of the counter and reused (bounded LRU).
+    """
+
+    def __init__(self, voice: str, language: str = "pt-BR", cache_size: int = 4096) -> None:
         self.voice = voice
         self.language = language
+        self._template = lru_cache(maxsize=cache_size)(self._render_template)
 
     def render(self, actions: Iterable[Action]) -> str:
+        actions = tuple(actions)
+        step = _common_step(actions)
+        if step is None:
+            return self._render(actions, None)
+        return self._template(actions).replace(STEP_MARK, str(step))
+
+    def _render_template(self, actions: tuple[Action, ...]) -> str:
+        return self._render(actions, STEP_MARK)
+
+    def _render(self, actions: tuple[Action, ...], step: str | None) -> str:
         response = VoiceResponse()
         for action in actions:
-            self._add(response, action)
+            self._add(response, action, step)
         return str(response)
 
     def apology(self, number: str = "", queue: str = "") -> str:
@@ -99,7 +126,7 @@ class Renderer:
     def _say(self, parent: VoiceResponse | Gather, text: str) -> None:
         parent.say(text, voice=self.voice, language=self.language)
 
-    def _add(self, response: VoiceResponse, action: Action) -> None:
+    def _add(self, response: VoiceResponse, action: Action, step: str | None) -> None:
         match action:
             case Say(text):
                 self._say(response, text)
@@ -108,35 +135,35 @@ class Renderer:
             case Pause(seconds):
                 response.pause(length=seconds)
             case GatherAction():
-                self._gather(response, action)
+                self._gather(response, action, step)
             case Dial():
                 dial = response.dial(
-                    action=state_url(action.then), method="POST", timeout=action.timeout
+                    action=state_url(action.then, step), method="POST", timeout=action.timeout
                 )
                 if action.sip:
                     dial.sip(action.sip)
                 else:
                     dial.number(action.number)
             case Enqueue(queue, then):
-                response.enqueue(queue, action=state_url(then), method="POST")
+                response.enqueue(queue, action=state_url(then, step), method="POST")
             case Record():
                 response.record(
-                    action=state_url(action.then),
+                    action=state_url(action.then, step),
                     method="POST",
                     max_length=action.max_length,
                     play_beep=action.play_beep,
                     finish_on_key=action.finish_on_key,
                 )
             case Redirect(then):
-                response.redirect(state_url(then), method="POST")
+                response.redirect(state_url(then, step), method="POST")
             case Hangup():
                 response.hangup()
             case _:
                 raise TypeError(f"cannot render {action!r}")
 
-    def _gather(self, response: VoiceResponse, action: GatherAction) -> None:
+    def _gather(self, response: VoiceResponse, action: GatherAction, step: str | None) -> None:
         kwargs: dict[str, object] = {
-            "action": state_url(action.then),
+            "action": state_url(action.then, step),
             "method": "POST",
             "timeout": action.timeout,
             "language": self.language,

@@ -27,7 +27,10 @@ class CallState:
     node: str  # node that will interpret the next request
     attempt: int = 1  # retry counter of a menu node, 1-based
     line: str | None = None  # product line chosen so far
-    step: int = 0  # request counter within the call: the idempotency key
+    # Request counter within the call: the call log's idempotency key. Not
+    # part of equality: two states at the same place of a menu are the same
+    # state, which lets the renderer reuse the TwiML it made for one.
+    step: int = field(default=0, compare=False)
     expect: Expect = "input"
 
     def next(self, node: str, **changes: object) -> CallState:

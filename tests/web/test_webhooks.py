@@ -64,7 +64,8 @@ def test_tampered_call_state_in_url_is_refused(app, phone):
     params = phone.base_params("CA" + "2" * 32, "in-progress") | {"Digits": "1"}
     full = phone.transport.base_url + step_url
     signature = phone.validator.compute_signature(full, params)
-    forged = step_url.replace("n=", "n=x")
+    forged = step_url.replace(".principal.", ".produtos.")
+    assert forged != step_url
     assert post(app, forged, params, signature).status_code == 403
     assert post(app, step_url, params, signature).status_code == 200
 
@@ -145,7 +146,7 @@ def test_replayed_webhook_writes_nothing_twice(app, phone):
 
 def test_internal_error_is_answered_with_an_apology_and_a_person(app, phone):
     params = phone.base_params("CA" + "4" * 32, "in-progress") | {"Digits": "1"}
-    path = "/voice/step?v=999&n=principal&k=1"  # a version that does not exist
+    path = "/voice/step?s=999.principal.1..input&k=1"  # a version that does not exist
     url = phone.transport.base_url + path
     response = post(app, path, params, phone.validator.compute_signature(url, params))
     assert response.status_code == 200
