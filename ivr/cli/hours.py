@@ -1,0 +1,214 @@
+"""``ivr hours …``: is the line open at an instant, and the year's calendar.
+
+Reads only the ``lines:`` and ``schedules:`` sections of the menu file
+(``--menus``, default ``$IVR_MENUS`` or ``menus.yaml``). Without a
+``schedules:`` section the shipped schedules are used (``padrao``: 9h–11h45
+and 13h30–17h30, Monday to Friday, BR + SP holidays; ``corrido``: 9h–17h30).
+This is the outermost shell: it may read the clock (``--at`` defaults to now)
+and it gives a naive ``--at`` the schedule's time zone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from hours.calendar import Reason, Status
+from hours.ics import to_ics
+from hours.oracle import Hours, UnknownSchedule
+from hours.phrases import closed_phrase, spoken_time
+from hours.schedule import ScheduleError
+
+_REASONS_PT = {
+    Reason.OPEN: "aberto",
+    Reason.BEFORE_HOURS: "antes do horário",
+    Reason.LUNCH: "intervalo de almoço",
+    Reason.AFTER_HOURS: "depois do horário",
+    Reason.WEEKEND: "fim de semana",
+    Reason.DAY_OFF: "dia sem atendimento",
+    Reason.HOLIDAY: "feriado",
+    Reason.CLOSURE: "fechamento",
+    Reason.EMERGENCY: "fechamento de emergência",
+}
+
+
+@dataclass(frozen=True)
+class _Config:
+    hours: Hours
+    lines: dict[str, Any]
+    source: str
+
+
+def _load(menus_file: str | None) -> _Config:
+    path = Path(menus_file or os.environ.get("IVR_MENUS") or "menus.yaml")
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise click.FileError(str(path), hint=exc.strerror or str(exc)) from None
+    except yaml.YAMLError as exc:
+        raise click.ClickException(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(doc, dict):
+        raise click.ClickException(f"{path}: expected a mapping at the top level")
+    try:
+        hours = Hours.from_config(doc.get("schedules"))
+    except ScheduleError as exc:
+        raise click.ClickException(f"{path}: {exc}") from None
+    lines = doc.get("lines") or {}
+    return _Config(hours, lines if isinstance(lines, dict) else {}, str(path))
+
+
+def _schedule_name(cfg: _Config, line: str | None, schedule: str | None) -> str:
+    if line is not None and schedule is not None:
+        raise click.UsageError("give --line or --schedule, not both")
+    if schedule is not None:
+        if schedule not in cfg.hours.calendars:
+            known = ", ".join(sorted(cfg.hours.calendars))
+            raise click.BadParameter(
+                f"unknown schedule {schedule!r} (known: {known})", param_hint="--schedule"
+            )
+        return schedule
+    if line is not None:
+        if line not in cfg.lines:
+            known = ", ".join(sorted(cfg.lines)) or "none"
+            raise click.BadParameter(f"unknown line {line!r} (known: {known})", param_hint="--line")
+        name = (cfg.lines[line] or {}).get("schedule") or cfg.hours.default
+        if name not in cfg.hours.calendars:
+            raise click.ClickException(f"line {line!r} names an unknown schedule {name!r}")
+        return name
+    return cfg.hours.default
+
+
+def _parse_at(text: str | None, hours: Hours, schedule: str) -> datetime:
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"not ISO-8601: {text!r} (e.g. 2026-11-20T10:00-03:00)", param_hint="--at"
+        ) from None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=hours.calendar(schedule).tz)
+    return at
+
+
+def _when(value: datetime | None) -> str:
+    if value is None:
+        return "sem previsão"
+    return f"{value:%d/%m/%Y} {spoken_time(value)} ({value.isoformat()})"
+
+
+def _text(status: Status) -> str:
+    head = "ABERTO" if status.open else "FECHADO"
+    why = _REASONS_PT[status.reason]
+    if status.detail:
+        why += f": {status.detail}"
+    out = [f"{status.at.isoformat()} [{status.schedule}] {head} ({why})"]
+    if status.open:
+        out.append(f"fecha: {_when(status.closes_at)}")
+        out.append(f"reabre: {_when(status.next_open)}")
+    else:
+        out.append(f"abre: {_when(status.next_open)}")
+        out.append(f"aviso: {closed_phrase(status)}")
+    if status.holiday and status.reason is not Reason.HOLIDAY:
+        out.append(f"feriado: {status.holiday}")
+    return "\n".join(out)
+
+
+@click.group()
+def hours() -> None:
+    """Business hours: open or closed, why, and the year's calendar."""
+
+
+_menus_option = click.option(
+    "--menus",
+    "menus_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Menu file (default: $IVR_MENUS or menus.yaml).",
+)
+
+
+@hours.command()
+@click.option(
+    "--at",
+    "at_text",
+    default=None,
+    metavar="ISO-8601",
+    help="Instant to check (default: now); without an offset, the schedule's zone.",
+)
+@click.option("--line", default=None, help="Product line id: use its schedule.")
+@click.option("--schedule", default=None, help="Schedule name (default: the default schedule).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@_menus_option
+def check(
+    at_text: str | None,
+    line: str | None,
+    schedule: str | None,
+    as_json: bool,
+    menus_file: str | None,
+) -> None:
+    """Is the line open at --at? Why not, and when does it open or close."""
+    cfg = _load(menus_file)
+    name = _schedule_name(cfg, line, schedule)
+    at = _parse_at(at_text, cfg.hours, name)
+    try:
+        status = cfg.hours.status(name, at)
+    except UnknownSchedule as exc:  # pragma: no cover - checked above
+        raise click.ClickException(f"unknown schedule {exc}") from None
+    if as_json:
+        data = status.to_json()
+        data["line"] = line
+        data["phrase"] = closed_phrase(status)
+        click.echo(json.dumps(data, ensure_ascii=False))
+    else:
+        click.echo(_text(status))
+
+
+@hours.command()
+@click.option("--year", type=click.IntRange(1970, 2200), required=True)
+@click.option("--line", default=None, help="Product line id: use its schedule.")
+@click.option("--schedule", default=None, help="Schedule name (default: the default schedule).")
+@click.option(
+    "--ics",
+    "ics_file",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Also write the calendar as an iCalendar file.",
+)
+@_menus_option
+def calendar(
+    year: int,
+    line: str | None,
+    schedule: str | None,
+    ics_file: str | None,
+    menus_file: str | None,
+) -> None:
+    """List the year's holidays, closures and special openings."""
+    cfg = _load(menus_file)
+    name = _schedule_name(cfg, line, schedule)
+    entries = cfg.hours.calendar(name).entries(year)
+    labels = {"holiday": "feriado", "closure": "fechado", "opening": "especial"}
+    for e in entries:
+        if e.all_day:
+            last = e.end.date().toordinal() - 1
+            span = f"{e.start:%d/%m/%Y}"
+            if last != e.start.date().toordinal():
+                span += f" a {datetime.fromordinal(last):%d/%m/%Y}"
+        else:
+            span = f"{e.start:%d/%m/%Y %H:%M} a {e.end:%d/%m/%Y %H:%M}"
+        click.echo(f"{span}  {labels.get(e.kind, e.kind)}  {e.name}")
+    if not entries:
+        click.echo(f"nenhum feriado ou fechamento em {year}")
+    if ics_file is not None:
+        text = to_ics(entries, datetime.now(UTC), f"Atendimento {name} {year}")
+        with open(ics_file, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        click.echo(f"{ics_file}: {len(entries)} eventos", err=True)
