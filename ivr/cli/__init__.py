@@ -6,6 +6,7 @@ import click
 
 from ivr.cli.call import call
 from ivr.cli.db import db
+from ivr.cli.menu_tests import test_menus
 from ivr.cli.menus import menus
 from ivr.cli.serve import serve
 
@@ -16,6 +17,7 @@ def main() -> None:
 
 
 main.add_command(serve)
+menus.add_command(test_menus)
 main.add_command(menus)
 main.add_command(call)
 

@@ -12,6 +12,7 @@ import click
 
 from ivr.settings import Settings
 from ivr.simulator import Answer, InProcess, Phone, Remote, Transcript
+from ivr.simulator.sandbox import SettableClock, live_menu_text, sandbox_app
 
 
 def _instant(value: str | None) -> datetime | None:
@@ -21,50 +22,6 @@ def _instant(value: str | None) -> datetime | None:
     if instant.tzinfo is None:
         raise click.BadParameter("give a time zone offset, e.g. 2026-11-24T10:00-03:00")
     return instant
-
-
-def live_menu_text(settings: Settings) -> str:
-    """The live version's YAML, or the menu file when nothing is published yet."""
-    from sqlalchemy.orm import Session
-
-    from ivr import menu_versions
-    from ivr.db import make_engine
-
-    try:
-        engine = make_engine(settings.database_url)
-        with Session(engine) as session:
-            version = menu_versions.latest(session)
-            if version is not None:
-                return version.content
-    except Exception:  # no database yet: fall back to the file
-        pass
-    return Path(settings.menus_path).read_text(encoding="utf-8")
-
-
-def in_process_app(settings: Settings, menu_text: str, at: datetime | None, workdir: Path):
-    """An app on a scratch database, so simulated calls never touch the real call log."""
-    from sqlalchemy.orm import Session
-
-    from ivr import menu_versions
-    from ivr.app import create_app, utc_now
-    from ivr.db import make_engine, upgrade
-    from ivr.menus.loader import load_menu
-
-    url = f"sqlite:///{workdir}/simulator.db"
-    upgrade(url)
-    with Session(make_engine(url)) as session:
-        menu_versions.publish(
-            session,
-            menu_text,
-            "ivr call",
-            at or utc_now(),
-            validate=lambda text: load_menu(text, "menus.yaml"),
-        )
-        session.commit()
-    from dataclasses import replace
-
-    scratch = replace(settings, database_url=url)
-    return create_app(scratch, clock=(lambda: at) if at else utc_now)
 
 
 def print_turns(transcript: Transcript) -> None:
@@ -124,7 +81,7 @@ def call(digits, speech, at, caller, called, menu_file, url, no_answer, as_json)
             transport = Remote(url)
         else:
             text = menu_file.read_text(encoding="utf-8") if menu_file else live_menu_text(settings)
-            app = in_process_app(settings, text, instant, Path(workdir))
+            app = sandbox_app(settings, text, Path(workdir), SettableClock(instant))
             transport = InProcess(app, settings.public_url or "http://localhost")
         phone = Phone(
             transport,

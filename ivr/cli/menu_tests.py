@@ -1,0 +1,62 @@
+"""``ivr menus test``: run supervisors' expected call paths against a menu."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from ivr.settings import Settings
+
+
+@click.command("test")
+@click.argument("scenarios_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--menu",
+    "menu_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Menu file to test (default: the live version, else IVR_MENUS).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Print what each call heard.")
+def test_menus(scenarios_file: Path, menu_file: Path | None, verbose: bool) -> None:
+    """Run SCENARIOS_FILE's calls; report each pass or failure with the difference."""
+    from ivr.simulator import InProcess
+    from ivr.simulator.sandbox import SettableClock, live_menu_text, sandbox_app
+    from ivr.simulator.scenarios import ScenarioFileInvalid, load_scenarios, run_scenarios
+
+    settings = Settings.from_env()
+    settings = settings if settings.twilio_auth_token else _with_token(settings)
+    try:
+        scenarios = load_scenarios(scenarios_file.read_text(encoding="utf-8"), str(scenarios_file))
+    except ScenarioFileInvalid as invalid:
+        raise click.ClickException(str(invalid)) from None
+    text = menu_file.read_text(encoding="utf-8") if menu_file else live_menu_text(settings)
+    clock = SettableClock()
+    with tempfile.TemporaryDirectory() as workdir:
+        app = sandbox_app(settings, text, Path(workdir), clock)
+        try:
+            results = run_scenarios(scenarios, InProcess(app), clock, settings.twilio_auth_token)
+        finally:
+            app.extensions["ivr"].call_log.stop()
+            app.extensions["ivr_engine"].dispose()
+    for result in results:
+        mark = "ok  " if result.passed else "FAIL"
+        click.echo(f"{mark} {result.scenario.name}")
+        for difference in result.differences:
+            click.echo(f"     - {difference}")
+        if verbose or not result.passed:
+            for line in result.transcript.heard:
+                click.echo(f"       🔊 {line}")
+    failed = sum(not r.passed for r in results)
+    click.echo(f"{len(results) - failed} passed, {failed} failed")
+    if failed:
+        sys.exit(1)
+
+
+def _with_token(settings: Settings) -> Settings:
+    """Scenarios run in-process: any token works, as long as both sides share it."""
+    from dataclasses import replace
+
+    return replace(settings, twilio_auth_token="scenario-token")

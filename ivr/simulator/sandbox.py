@@ -1,0 +1,64 @@
+"""An app on a scratch database, so simulated calls never touch the real call log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from ivr.settings import Settings
+
+
+class SettableClock:
+    """The sandbox's "now": fixed at an instant, or the real time when unset."""
+
+    def __init__(self, at: datetime | None = None) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at or datetime.now(UTC)
+
+
+def sandbox_app(
+    settings: Settings, menu_text: str, workdir: Path, clock: Callable[[], datetime]
+) -> Flask:
+    """Build the real app on a new SQLite file holding only ``menu_text`` as version 1."""
+    from ivr import menu_versions
+    from ivr.app import create_app
+    from ivr.db import make_engine, upgrade
+    from ivr.menus.loader import load_menu
+
+    url = f"sqlite:///{workdir}/simulator.db"
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        menu_versions.publish(
+            session,
+            menu_text,
+            "simulator",
+            clock(),
+            validate=lambda text: load_menu(text, "menus.yaml"),
+        )
+        session.commit()
+    engine.dispose()
+    return create_app(replace(settings, database_url=url), clock=clock)
+
+
+def live_menu_text(settings: Settings) -> str:
+    """The live version's YAML, or the menu file when nothing is published yet."""
+    from ivr import menu_versions
+    from ivr.db import make_engine
+
+    try:
+        engine = make_engine(settings.database_url)
+        with Session(engine) as session:
+            version = menu_versions.latest(session)
+            if version is not None:
+                return version.content
+    except Exception:  # no database yet: the file is what would be published
+        pass
+    return Path(settings.menus_path).read_text(encoding="utf-8")

@@ -1,0 +1,132 @@
+"""Expected call paths, written by supervisors, checked against a menu.
+
+A scenario file::
+
+    scenarios:
+      - name: ERP, estoque, em horário comercial
+        at: 2026-11-24T10:00:00-03:00     # when the call happens
+        from: "+5511987654321"            # optional
+        keys: "2 1 1"                     # one token per menu: keys, "-" silence, "s:texto" speech
+        agents_answer: true               # optional; false: nobody picks up
+        expect:
+          hears: ["Você escolheu ERP Retaguarda"]  # said, in this order (substrings)
+          not_hears: ["Opção inválida"]
+          ends: transferred               # transferred | voicemail-recorded | hangup
+          transferred_to: queue:suporte-erp
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ivr.simulator.phone import Answer, Phone, Transcript
+from ivr.simulator.sandbox import SettableClock
+from ivr.simulator.transport import Transport
+
+
+class Expectation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    hears: list[str] = []
+    not_hears: list[str] = []
+    ends: Literal["transferred", "voicemail-recorded", "hangup"] | None = None
+    transferred_to: str | None = None
+
+
+class Scenario(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: str
+    at: datetime
+    caller: str = Field(default="+5511987654321", alias="from")
+    keys: str = ""
+    agents_answer: bool = True
+    expect: Expectation
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("give the time zone, e.g. 2026-11-24T10:00:00-03:00")
+        return value
+
+
+class ScenarioFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scenarios: list[Scenario]
+
+
+class ScenarioFileInvalid(ValueError):
+    pass
+
+
+def load_scenarios(text: str, filename: str) -> list[Scenario]:
+    try:
+        return ScenarioFile.model_validate(yaml.safe_load(text)).scenarios
+    except yaml.YAMLError as exc:
+        raise ScenarioFileInvalid(f"{filename}: {exc}") from None
+    except ValidationError as exc:
+        lines = [
+            f"{filename}: {'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
+            for error in exc.errors()
+        ]
+        raise ScenarioFileInvalid("\n".join(lines)) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    scenario: Scenario
+    transcript: Transcript
+    differences: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.differences
+
+
+def differences(expect: Expectation, transcript: Transcript) -> Iterator[str]:
+    """What the caller experienced that the scenario did not expect, in words."""
+    heard = transcript.heard
+    position = 0
+    for phrase in expect.hears:
+        found = next((i for i in range(position, len(heard)) if phrase in heard[i]), None)
+        if found is None:
+            earlier = any(phrase in text for text in heard[:position])
+            where = " (heard earlier, out of order)" if earlier else ""
+            yield f"expected to hear {phrase!r}{where}"
+        else:
+            position = found + 1
+    for phrase in expect.not_hears:
+        for text in heard:
+            if phrase in text:
+                yield f"did not expect to hear {phrase!r}, but heard: {text!r}"
+    if expect.ends is not None and transcript.ended != expect.ends:
+        yield f"expected the call to end {expect.ends!r}, it ended {transcript.ended!r}"
+    if expect.transferred_to is not None and transcript.transferred_to != expect.transferred_to:
+        yield (
+            f"expected a transfer to {expect.transferred_to!r}, "
+            f"got {transcript.transferred_to or 'no transfer'!r}"
+        )
+
+
+def run_scenarios(
+    scenarios: list[Scenario], transport: Transport, clock: SettableClock, auth_token: str
+) -> list[Result]:
+    """Place every scenario's call through ``transport`` with the clock at its instant."""
+    results = []
+    for scenario in scenarios:
+        clock.at = scenario.at
+        phone = Phone(
+            transport, auth_token, caller=scenario.caller, agents_answer=scenario.agents_answer
+        )
+        transcript = phone.call([Answer.parse(token) for token in scenario.keys.split()])
+        found = tuple(differences(scenario.expect, transcript))
+        results.append(Result(scenario, transcript, found))
+    return results

@@ -1,0 +1,84 @@
+"""The shipped scenarios, ivr menus test and ivr call --json agree with each other."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from ivr.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = ROOT / "scenarios.yaml"
+
+
+@pytest.fixture
+def runner(tmp_path, monkeypatch) -> CliRunner:
+    """Commands run in an empty folder with a scratch database and a known token."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path}/ivr.db")
+    monkeypatch.setenv("IVR_MENUS", str(ROOT / "menus.yaml"))
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "scenario-test-token")
+    return CliRunner()
+
+
+def test_shipped_scenarios_pass(runner):
+    result = runner.invoke(main, ["menus", "test", str(SCENARIOS)])
+    assert result.exit_code == 0, result.output
+    count = len(yaml.safe_load(SCENARIOS.read_text())["scenarios"])
+    assert f"{count} passed, 0 failed" in result.output
+
+
+def test_a_wrong_scenario_fails_with_a_readable_difference(runner, tmp_path):
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(
+        """scenarios:
+  - name: o ERP deveria ir para a fila fiscal
+    at: 2026-11-24T10:00:00-03:00
+    keys: "2 1 1"
+    expect:
+      hears: [Você escolheu Fiscal]
+      transferred_to: queue:suporte-fiscal
+"""
+    )
+    result = runner.invoke(main, ["menus", "test", str(wrong)])
+    assert result.exit_code == 1
+    assert "FAIL o ERP deveria ir para a fila fiscal" in result.output
+    assert "expected to hear 'Você escolheu Fiscal'" in result.output
+    assert "expected a transfer to 'queue:suporte-fiscal', got 'queue:suporte-erp'" in result.output
+    assert "0 passed, 1 failed" in result.output
+
+
+def test_a_scenario_file_with_an_unknown_field_is_refused(runner, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "scenarios:\n  - name: x\n    at: 2026-11-24T10:00:00-03:00\n    tecla: '1'\n"
+        "    expect: {}\n"
+    )
+    result = runner.invoke(main, ["menus", "test", str(bad)])
+    assert result.exit_code == 1
+    assert "tecla" in result.output
+
+
+@pytest.mark.parametrize(
+    "scenario", yaml.safe_load(SCENARIOS.read_text())["scenarios"], ids=lambda s: s["name"]
+)
+def test_ivr_call_json_reproduces_each_scenario(runner, scenario):
+    args = ["call", "--json", "--at", scenario["at"].isoformat(), "--digits", scenario["keys"]]
+    if not scenario.get("agents_answer", True):
+        args.append("--no-answer")
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    transcript = json.loads(result.output[result.output.index("{") :])
+    expect = scenario["expect"]
+    heard = " | ".join(transcript["heard"])
+    for phrase in expect.get("hears", []):
+        assert phrase in heard
+    if "ends" in expect:
+        assert transcript["ended"] == expect["ends"]
+    if "transferred_to" in expect:
+        assert transcript["transferred_to"] == expect["transferred_to"]
+    assert all(turn["status"] == 200 for turn in transcript["turns"])
