@@ -1,0 +1,102 @@
+"""``ivr hours check`` and ``ivr hours calendar`` through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ivr.cli.hours import hours
+
+MENU = """
+lines:
+  erp: {name: ERP, queue: suporte-erp, schedule: padrao}
+  pdv: {name: PDV, queue: suporte-pdv, schedule: corrido}
+schedules:
+  padrao:
+    week: {seg-sex: ["09:00-11:45", "13:30-17:30"]}
+    holidays: {country: BR, subdivision: SP}
+    closures:
+      - {start: 2027-01-04, end: 2027-01-08, reason: "Férias coletivas; equipe reduzida"}
+  corrido:
+    week: {seg-sex: ["09:00-17:30"]}
+nodes: {}
+"""
+
+
+@pytest.fixture
+def menus(tmp_path: Path) -> str:
+    path = tmp_path / "menus.yaml"
+    path.write_text(MENU, encoding="utf-8")
+    return str(path)
+
+
+def run(*args: str):
+    result = CliRunner().invoke(hours, list(args))
+    return result
+
+
+def test_check_json_on_a_holiday(menus: str):
+    result = run("check", "--at", "2026-11-20T13:00:00Z", "--json", "--menus", menus)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["open"] is False
+    assert data["reason"] == "holiday"
+    assert data["holiday"] == "Dia Nacional de Zumbi e da Consciência Negra"
+    assert data["closes_at"] is None
+    assert data["next_open"] == "2026-11-23T09:00:00-03:00"
+    assert data["phrase"].startswith("Hoje é feriado")
+
+
+def test_check_json_open_by_line(menus: str):
+    result = run(
+        "check", "--at", "2026-11-19T12:00-03:00", "--line", "pdv", "--json", "--menus", menus
+    )
+    data = json.loads(result.stdout)
+    assert (data["open"], data["schedule"], data["closes_at"]) == (
+        True,
+        "corrido",
+        "2026-11-19T17:30:00-03:00",
+    )
+    lunch = json.loads(
+        run(
+            "check", "--at", "2026-11-19T12:00-03:00", "--line", "erp", "--json", "--menus", menus
+        ).stdout
+    )
+    assert (lunch["open"], lunch["reason"], lunch["holiday"]) == (False, "lunch", None)
+
+
+def test_check_reads_a_naive_instant_in_the_schedules_zone(menus: str):
+    result = run("check", "--at", "2026-11-19T09:00", "--menus", menus)
+    assert result.exit_code == 0
+    assert result.stdout.startswith("2026-11-19T09:00:00-03:00 [padrao] ABERTO")
+
+
+def test_check_rejects_bad_input(menus: str):
+    assert run("check", "--at", "amanhã", "--menus", menus).exit_code == 2
+    assert run("check", "--line", "nenhuma", "--menus", menus).exit_code == 2
+    assert run("check", "--line", "erp", "--schedule", "corrido", "--menus", menus).exit_code == 2
+
+
+def test_bad_schedules_section_names_the_field(tmp_path: Path):
+    path = tmp_path / "m.yaml"
+    path.write_text('schedules: {x: {week: {seg: ["9-25"]}}}\n', encoding="utf-8")
+    result = run("check", "--menus", str(path))
+    assert result.exit_code == 1
+    assert "schedules.x.week.seg[0]" in result.output
+
+
+def test_calendar_lists_and_writes_ics(menus: str, tmp_path: Path):
+    ics = tmp_path / "cal.ics"
+    result = run("calendar", "--year", "2027", "--menus", menus, "--ics", str(ics))
+    assert result.exit_code == 0, result.output
+    assert "04/01/2027 a 08/01/2027  fechado  Férias coletivas; equipe reduzida" in result.stdout
+    assert "21/04/2027  feriado  Tiradentes" in result.stdout
+    text = ics.read_bytes().decode("utf-8")
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
+    assert "DTSTART;VALUE=DATE:20270104\r\nDTEND;VALUE=DATE:20270109" in text
+    assert "SUMMARY:Fechado: Férias coletivas\\; equipe reduzida" in text
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    assert text.count("BEGIN:VEVENT") == text.count("END:VEVENT") == 12
