@@ -78,6 +78,7 @@ def create_app(
     *,
     clock: Clock = utc_now,
     start_background: bool = True,
+    menu_refresh_seconds: float = 1.0,
 ) -> Flask:
     """Build the web application.
 
@@ -99,7 +100,7 @@ def create_app(
     call_log = CallLog(engine)
     if start_background:
         call_log.start()
-    versions = VersionCache(engine, load_release)
+    versions = VersionCache(engine, load_release, refresh_interval=menu_refresh_seconds)
     renderer = Renderer(settings.voice)
     calls = CallHandler(
         versions,

@@ -74,7 +74,7 @@ class Release:
 
 
 class Versions(Protocol):
-    def current(self) -> tuple[int, Release]: ...
+    def for_caller(self, caller: str) -> tuple[int, Release]: ...
 
     def get(self, version_id: int) -> Release: ...
 
@@ -123,7 +123,7 @@ class CallHandler:
         self, request: VoiceRequest, state: CallState | None, now: datetime
     ) -> tuple[Step, int, str]:
         if state is None:
-            version, release = self.versions.current()
+            version, release = self.versions.for_caller(request.caller)
             ctx = self._context(request, release, now)
             return engine.start(release.menu, version, ctx), version, release.menu.start
         release = self.versions.get(state.version)

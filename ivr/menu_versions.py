@@ -25,7 +25,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from ivr.models import PUBLISHED, MenuVersion
+from ivr.models import DRAFT, PUBLISHED, RETIRED, MenuVersion
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,61 @@ def publish(
     return version
 
 
+def publish_draft(
+    session: Session,
+    content: str,
+    author: str,
+    now: datetime,
+    test_numbers: list[str],
+    *,
+    validate: Callable[[str], object],
+) -> MenuVersion:
+    """Store ``content`` as the draft heard only by calls from ``test_numbers``.
+
+    Numbers must already be E.164. A newer draft replaces the previous one;
+    everyone else keeps hearing the live version.
+    """
+    if not test_numbers:
+        raise ValueError("a draft needs at least one test number")
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("publish_draft() needs an aware datetime")
+    validate(content)
+    for old in session.scalars(select(MenuVersion).where(MenuVersion.status == DRAFT)):
+        old.status = RETIRED
+    version = MenuVersion(
+        content=content,
+        content_hash=content_hash(content),
+        author=author,
+        created_at=now,
+        status=DRAFT,
+        test_numbers=sorted(set(test_numbers)),
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def current_draft(session: Session) -> MenuVersion | None:
+    return session.scalars(
+        select(MenuVersion).where(MenuVersion.status == DRAFT).order_by(MenuVersion.id.desc())
+    ).first()
+
+
+def promote(session: Session, author: str, now: datetime) -> MenuVersion:
+    """Make the current draft live for everyone, as a new published version.
+
+    A new version number (rather than flipping the draft's status) keeps
+    "the newest published id is the live one" true even if something was
+    published after the draft was made. Raises LookupError without a draft.
+    """
+    draft = current_draft(session)
+    if draft is None:
+        raise LookupError("there is no draft to promote")
+    draft.status = RETIRED
+    session.flush()
+    return publish(session, draft.content, author, now, validate=lambda _text: None)
+
+
 def latest(session: Session) -> MenuVersion | None:
     """The newest published version, or None before the first publish."""
     stmt = (
@@ -125,6 +180,7 @@ class VersionCache(Generic[T]):
         self._refresh_interval = refresh_interval
         self._max_pinned = max_pinned
         self._current: tuple[int, T] | None = None
+        self._draft: tuple[int, frozenset[str]] | None = None  # id, test numbers
         self._checked_at: float | None = None
         self._pinned: OrderedDict[int, T] = OrderedDict()
         self._lock = threading.Lock()  # guards the fields above; never held during I/O
@@ -153,6 +209,20 @@ class VersionCache(Generic[T]):
             return self._refresh()
         finally:
             self._refresh_lock.release()
+
+    def for_caller(self, caller: str) -> tuple[int, T]:
+        """The version a new call from ``caller`` (E.164) should hear.
+
+        The live version, unless a draft lists the caller as a test number.
+        """
+        current = self.current()
+        draft = self._draft
+        if draft is not None and caller in draft[1]:
+            try:
+                return draft[0], self.get(draft[0])
+            except Exception:  # a broken draft must never cost a test caller the live menu
+                log.exception("could not load draft version %d", draft[0])
+        return current
 
     def _refresh(self) -> tuple[int, T]:
         with self._lock:
@@ -190,9 +260,19 @@ class VersionCache(Generic[T]):
         return current
 
     def _newest_id(self) -> int | None:
+        """The live version's id; also notes the current draft, if any."""
         stmt = select(func.max(MenuVersion.id)).where(MenuVersion.status == PUBLISHED)
+        drafts = (
+            select(MenuVersion.id, MenuVersion.test_numbers)
+            .where(MenuVersion.status == DRAFT)
+            .order_by(MenuVersion.id.desc())
+            .limit(1)
+        )
         with self._engine.connect() as connection:
-            return connection.execute(stmt).scalar()
+            newest = connection.execute(stmt).scalar()
+            draft = connection.execute(drafts).first()
+        self._draft = (draft[0], frozenset(draft[1] or ())) if draft else None
+        return newest
 
     def get(self, version_id: int) -> T:
         """The parsed object of version ``version_id`` (a call's pinned version).

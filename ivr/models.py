@@ -18,6 +18,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ivr.db import Base, UTCDateTime
 
 PUBLISHED = "published"
+DRAFT = "draft"  # served only to its test numbers
+RETIRED = "retired"  # a draft replaced by a newer one, or promoted
 
 
 class MenuVersion(Base):

@@ -41,30 +41,73 @@ def _session():
     return Session(make_engine(url))
 
 
+def _test_numbers(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> list[str]:
+    from ivr.numbers import e164
+
+    try:
+        return [e164(value) for value in values]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @menus.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--author", default=None, help="Who publishes (default: the OS user).")
-def publish(file: Path, author: str | None) -> None:
-    """Validate FILE and make it the live menu for new calls."""
+@click.option("--draft", is_flag=True, help="Serve FILE only to the --test-number callers.")
+@click.option(
+    "--test-number",
+    "test_numbers",
+    multiple=True,
+    callback=_test_numbers,
+    help="A phone that hears the draft (repeatable), e.g. +5511987654321.",
+)
+def publish(file: Path, author: str | None, draft: bool, test_numbers: list[str]) -> None:
+    """Validate FILE and make it the live menu for new calls (or a draft)."""
     from ivr import menu_versions
     from ivr.menus.loader import MenuInvalid
 
+    if draft != bool(test_numbers):
+        raise click.UsageError("--draft and --test-number go together")
     text = file.read_text(encoding="utf-8")
+    who = author or getpass.getuser()
     with _session() as session:
         try:
-            version = menu_versions.publish(
-                session,
-                text,
-                author or getpass.getuser(),
-                datetime.now(UTC),
-                validate=lambda content: load_menu(content, str(file)),
-            )
+            validate = lambda content: load_menu(content, str(file))  # noqa: E731
+            if draft:
+                version = menu_versions.publish_draft(
+                    session, text, who, datetime.now(UTC), test_numbers, validate=validate
+                )
+            else:
+                version = menu_versions.publish(
+                    session, text, who, datetime.now(UTC), validate=validate
+                )
         except MenuInvalid as invalid:
             for problem in invalid.problems:
                 click.echo(str(problem))
             raise SystemExit(1) from None
         session.commit()
-        click.echo(f"published version {version.id} ({version.content_hash[:12]})")
+        if draft:
+            numbers = ", ".join(test_numbers)
+            click.echo(f"draft version {version.id} published for {numbers}")
+        else:
+            click.echo(f"published version {version.id} ({version.content_hash[:12]})")
+
+
+@menus.command()
+@click.option("--author", default=None, help="Who promotes (default: the OS user).")
+def promote(author: str | None) -> None:
+    """Make the draft that test numbers tried live for every caller."""
+    from ivr import menu_versions
+
+    with _session() as session:
+        try:
+            version = menu_versions.promote(session, author or getpass.getuser(), datetime.now(UTC))
+        except LookupError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+        click.echo(f"draft promoted: version {version.id} is live")
 
 
 @menus.command()
@@ -86,12 +129,13 @@ def export(version_id: int | None) -> None:
 
 @menus.command()
 def versions() -> None:
-    """List published versions, newest first."""
+    """List versions, newest first; drafts and retired drafts are marked."""
     from ivr import menu_versions
 
     with _session() as session:
         for version in menu_versions.list_versions(session):
             stamp = version.created_at.astimezone(UTC).isoformat(timespec="seconds")
+            mark = "" if version.status == "published" else f"  [{version.status}]"
             click.echo(
-                f"{version.id:>5}  {stamp}  {version.author:<16} {version.content_hash[:12]}"
+                f"{version.id:>5}  {stamp}  {version.author:<16} {version.content_hash[:12]}{mark}"
             )
