@@ -139,3 +139,95 @@ def versions() -> None:
             click.echo(
                 f"{version.id:>5}  {stamp}  {version.author:<16} {version.content_hash[:12]}{mark}"
             )
+
+
+# ----------------------------------------------------------------------------- ivr menus graph
+
+_GRAPH_SUFFIXES = {".svg": "svg", ".png": "png", ".mmd": "mermaid", ".dot": "dot", ".gv": "dot"}
+
+
+def _live_menu_text() -> tuple[str, str] | None:
+    """(YAML, name) of the live published version, or None when nothing is published."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ivr import menu_versions
+
+    try:
+        with _session() as session:
+            version = menu_versions.latest(session)
+            if version is None:
+                return None
+            return version.content, f"published version {version.id}"
+    except SQLAlchemyError as exc:
+        click.echo(f"could not read the published versions ({exc.__class__.__name__})", err=True)
+        return None
+
+
+@menus.command()
+@click.argument(
+    "file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["svg", "png", "mermaid", "dot"]),
+    default=None,
+    help="Default: from --output's suffix (.svg .png .mmd .dot), else svg.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Write here instead of standard output.",
+)
+def graph(file: Path | None, fmt: str | None, output: Path | None) -> None:
+    """Draw the menu graph of FILE (default: the live version, else IVR_MENUS).
+
+    SVG and PNG need Graphviz's `dot` (apt-get install graphviz); Mermaid and
+    DOT text need nothing.
+    """
+    from ivr.menus.graph import (
+        GraphvizFailed,
+        GraphvizMissing,
+        menu_graph,
+        render,
+        to_dot,
+        to_mermaid,
+    )
+    from ivr.menus.loader import MenuInvalid
+
+    if fmt is None:
+        fmt = _GRAPH_SUFFIXES.get(output.suffix.lower(), "svg") if output is not None else "svg"
+    if fmt == "png" and output is None and sys.stdout.isatty():
+        raise click.UsageError("PNG is binary: give --output FILE.png (or pipe the output)")
+    source = None if file is not None else _live_menu_text()
+    if source is None:
+        path = file if file is not None else Path(Settings.from_env().menus_path)
+        if not path.is_file():
+            raise click.ClickException(f"no published version and no menu file at {path}")
+        source = path.read_text(encoding="utf-8"), str(path)
+    text, name = source
+    click.echo(f"drawing {name}", err=True)
+    try:
+        menu = load_menu(text, name)
+    except MenuInvalid as invalid:
+        for problem in invalid.problems:
+            click.echo(str(problem), err=True)
+        raise SystemExit(1) from None
+
+    drawn = menu_graph(menu)
+    if fmt == "mermaid":
+        data = to_mermaid(drawn).encode("utf-8")
+    elif fmt == "dot":
+        data = to_dot(drawn).encode("utf-8")
+    else:
+        try:
+            data = render(to_dot(drawn), "png" if fmt == "png" else "svg")
+        except (GraphvizMissing, GraphvizFailed) as exc:
+            raise click.ClickException(str(exc)) from None
+    if output is None:
+        click.echo(data, nl=False)  # bytes go to the binary stream
+    else:
+        output.write_bytes(data)
+        click.echo(f"wrote {output}", err=True)

@@ -3,9 +3,15 @@
 The schema (pydantic models) says what each node may contain; the rules here
 look at the nodes together, through the graph methods every ``NodeModel``
 has, so a new node kind is linted without changes here. Each rule is a
-function ``rule(doc, report)`` listed in ``RULES``; a new check (for example
-the warning "the prompt says 'digite 3' but the menu has no key 3", reading
-``NodeModel.prompts()``) is one more function appended there.
+function ``rule(doc, report)`` listed in ``RULES``; a new check is one more
+function appended there.
+
+Errors make the document unusable (dangling targets, unreachable nodes, dead
+ends, loops with no exit). Warnings are what a caller would stumble on but
+the engine can run: a menu prompt that announces a key the menu does not
+have, an option its prompt never announces, a prompt longer than about
+``MAX_PROMPT_SECONDS`` to speak, more than ``MAX_OPTIONS`` options (how a
+prompt is read is in ``ivr.menus.announcements``).
 """
 
 from __future__ import annotations
@@ -16,8 +22,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ivr.menus.announcements import CHARACTERS_PER_SECOND, announced_keys, speaking_seconds
 from ivr.menus.nodes import NodeModel
 from ivr.menus.nodes.base import Loc
+from ivr.menus.nodes.menu import MenuNode
 from ivr.menus.nodes.transfer import CURRENT
 from ivr.menus.problems import Severity
 
@@ -282,10 +290,82 @@ def check_person(doc: LintInput, report: Report) -> None:
         report(("start",), "no way to reach a person: no transfer is reachable from start")
 
 
+MAX_PROMPT_SECONDS = 20
+MAX_OPTIONS = 5
+
+
+def _menus(doc: LintInput) -> Iterable[tuple[str, MenuNode]]:
+    return ((i, node) for i, node in doc.nodes.items() if isinstance(node, MenuNode))
+
+
+def check_announced_keys(doc: LintInput, report: Report) -> None:
+    """A menu's prompts announce only keys it has, and its ``say`` announces
+    every key it has. Audio (``play``) and prompts that announce no key at
+    all (speech-only, "diga o nome do produto") cannot be checked."""
+    for node_id, node in _menus(doc):
+        for loc, prompt in node.prompts():
+            reported: set[str] = set()
+            for key, words in announced_keys(prompt):
+                if key not in node.options and key not in reported:
+                    reported.add(key)
+                    report(
+                        ("nodes", node_id, *loc),
+                        f"the prompt says {words!r} but the menu has no option {key!r}",
+                        severity="warning",
+                    )
+        if node.say is None:
+            continue
+        announced = {key for key, _ in announced_keys(node.say)}
+        if not announced:
+            continue
+        for key in node.options:
+            if key not in announced:
+                report(
+                    ("nodes", node_id, "options", key),
+                    f"option {key!r} is never announced in the prompt (say): "
+                    "callers cannot guess it",
+                    severity="warning",
+                    at_key=True,
+                )
+
+
+def check_prompt_length(doc: LintInput, report: Report) -> None:
+    """A menu's ``say`` is short enough to remember the first option at the end."""
+    names = [str(getattr(line, "name", "")) for line in doc.lines.values()]
+    for node_id, node in _menus(doc):
+        if node.say is None:
+            continue
+        seconds = speaking_seconds(node.say, names)
+        if seconds > MAX_PROMPT_SECONDS:
+            report(
+                ("nodes", node_id, "say"),
+                f"the prompt takes about {seconds:.0f} s to speak (over {MAX_PROMPT_SECONDS} s "
+                f"at {CHARACTERS_PER_SECOND:.0f} characters/s): callers forget the first "
+                "options; shorten it or split the menu",
+                severity="warning",
+            )
+
+
+def check_option_count(doc: LintInput, report: Report) -> None:
+    """A menu has at most ``MAX_OPTIONS`` options: callers remember few."""
+    for node_id, node in _menus(doc):
+        if len(node.options) > MAX_OPTIONS:
+            report(
+                ("nodes", node_id, "options"),
+                f"{len(node.options)} options (more than {MAX_OPTIONS}): callers remember "
+                "few; group some in a submenu",
+                severity="warning",
+                at_key=True,
+            )
+
+
 RULES: list[Rule] = [
     check_references,
     check_reachable,
     check_ways_out,
     check_silent_loops,
     check_person,
+    check_announced_keys,
+    check_prompt_length,
+    check_option_count,
 ]

@@ -1,0 +1,270 @@
+"""A picture of a menu: Mermaid text, Graphviz DOT, and SVG/PNG through ``dot``.
+
+``menu_graph(menu)`` turns a loaded ``Menu`` into boxes and arrows that know
+nothing of either syntax; ``to_mermaid`` and ``to_dot`` write them out, and
+``render`` pipes DOT through Debian's ``dot`` binary (package ``graphviz``)
+for SVG or PNG. Mermaid and DOT need no binary.
+
+What the picture shows:
+
+- an "incoming call" entry pointing at ``start``;
+- one box per node, its shape by kind: menus are rectangles, hours branches
+  diamonds, messages parallelograms, gotos small circles;
+- the ends of a path filled in colour: transfers (green, with their target:
+  queue, number, SIP address or product line), voicemail (amber, a
+  cylinder) and hangup (red, a stadium/octagon);
+- arrows labelled with what takes them: the option keys (and the product
+  line the option sets), "open" / "closed", "after N tries", "no answer"
+  (a transfer's fallback), "after recording" (a voicemail's next).
+
+The labels are English like the lint messages; node ids and line names are
+the document's own.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from ivr.menus.document import Menu
+from ivr.menus.nodes.base import NodeModel
+from ivr.menus.nodes.goto import GotoNode
+from ivr.menus.nodes.hangup import HangupNode
+from ivr.menus.nodes.hours import HoursNode
+from ivr.menus.nodes.menu import MenuNode
+from ivr.menus.nodes.message import MessageNode
+from ivr.menus.nodes.transfer import CURRENT, TransferNode
+from ivr.menus.nodes.voicemail import VoicemailNode
+
+Shape = Literal["entry", "menu", "hours", "message", "goto", "transfer", "voicemail", "hangup"]
+
+ENDS: frozenset[Shape] = frozenset({"transfer", "voicemail", "hangup"})
+"""Shapes where a path ends: the caller talks to someone, records, or hears goodbye."""
+
+ENTRY = "(call)"  # the "incoming call" box: parentheses are never in a node id
+
+
+class GraphvizMissing(Exception):
+    """The ``dot`` program is not installed, so there is no SVG or PNG."""
+
+
+class GraphvizFailed(Exception):
+    """``dot`` ran and refused the graph (a bug of ours: report its message)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    node_id: str  # the document's node id (``ENTRY`` for the incoming call)
+    shape: Shape
+    title: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Arrow:
+    source: str
+    target: str
+    label: str
+    usual: bool  # taken on the caller's way (keys, next, open/closed), not on a failure
+
+
+@dataclass(frozen=True, slots=True)
+class MenuGraph:
+    boxes: tuple[Box, ...]
+    arrows: tuple[Arrow, ...]
+
+
+def menu_graph(menu: Menu) -> MenuGraph:
+    """Boxes and arrows of ``menu``, in document order, the entry first."""
+    boxes = [Box(ENTRY, "entry", "incoming call", "")]
+    arrows = [Arrow(ENTRY, menu.start, "", True)]
+    for node_id, node in menu.nodes.items():
+        shape, detail = _describe(node, menu)
+        boxes.append(Box(node_id, shape, node_id, detail))
+        arrows.extend(_arrows(node_id, node, menu))
+    return MenuGraph(tuple(boxes), tuple(arrows))
+
+
+def _describe(node: NodeModel, menu: Menu) -> tuple[Shape, str]:
+    if isinstance(node, MenuNode):
+        count = len(node.options)
+        return "menu", f"menu · {count} option{'s' if count != 1 else ''}"
+    if isinstance(node, HoursNode):
+        schedule = node.schedule or "the chosen line's"
+        return "hours", f"open now? ({schedule} schedule)"
+    if isinstance(node, MessageNode):
+        return "message", "message" if node.play is None else "message (audio)"
+    if isinstance(node, GotoNode):
+        return "goto", "goto"
+    if isinstance(node, TransferNode):
+        return "transfer", "transfer to " + _transfer_target(node, menu)
+    if isinstance(node, VoicemailNode):
+        return "voicemail", f"voicemail (up to {node.max_length} s)"
+    if isinstance(node, HangupNode):
+        return "hangup", "hang up"
+    return "message", type(node).__name__  # a kind added later: drawn plainly
+
+
+def _transfer_target(node: TransferNode, menu: Menu) -> str:
+    if node.number is not None:
+        return f"number {node.number}"
+    if node.sip is not None:
+        return f"SIP {node.sip}"
+    if node.line == CURRENT:
+        otherwise = f", else queue {node.queue}" if node.queue is not None else ""
+        return f"the chosen line's queue{otherwise}"
+    if node.line is not None:
+        line = menu.lines.get(node.line)
+        return f"line {node.line} (queue {line.queue})" if line is not None else f"line {node.line}"
+    return f"queue {node.queue}"
+
+
+def _arrows(node_id: str, node: NodeModel, menu: Menu) -> Iterator[Arrow]:
+    if isinstance(node, MenuNode):
+        # Keys that lead to the same place with the same line share one arrow.
+        grouped: dict[tuple[str, str | None], list[str]] = {}
+        for key, option in node.options.items():
+            grouped.setdefault((option.next, option.line), []).append(key)
+        for (target, line_id), keys in grouped.items():
+            label = ", ".join(keys)
+            if line_id is not None:
+                line = menu.lines.get(line_id)
+                label += f" · line {line.name if line is not None else line_id}"
+            yield Arrow(node_id, target, label, True)
+        tries = "try" if node.retries == 1 else "tries"
+        yield Arrow(node_id, node.after_retries, f"after {node.retries} failed {tries}", False)
+    elif isinstance(node, HoursNode):
+        yield Arrow(node_id, node.open, "open", True)
+        yield Arrow(node_id, node.closed, "closed", True)
+    elif isinstance(node, TransferNode):
+        if node.fallback is not None:
+            yield Arrow(node_id, node.fallback, "no answer", False)
+    elif isinstance(node, VoicemailNode):
+        if node.next is not None:
+            yield Arrow(node_id, node.next, "after recording", True)
+    else:  # message, goto, and any kind added later: follow its graph methods
+        for _, target in node.flow_targets():
+            yield Arrow(node_id, target, "", True)
+        for loc, target in node.choice_targets():
+            yield Arrow(node_id, target, str(loc[1]) if len(loc) > 1 else "", True)
+
+
+# ----------------------------------------------------------------------------- Mermaid
+
+_MERMAID_SHAPES: dict[Shape, tuple[str, str]] = {
+    "entry": ("((", "))"),
+    "menu": ("[", "]"),
+    "hours": ("{", "}"),
+    "message": ("[/", "/]"),
+    "goto": ("((", "))"),
+    "transfer": ("[[", "]]"),
+    "voicemail": ("[(", ")]"),
+    "hangup": ("([", "])"),
+}
+
+_MERMAID_STYLES: dict[Shape, str] = {
+    "entry": "fill:#e3f2fd,stroke:#1565c0",
+    "transfer": "fill:#d4edda,stroke:#2e7d32,stroke-width:2px",
+    "voicemail": "fill:#fff3cd,stroke:#b7791f,stroke-width:2px",
+    "hangup": "fill:#f8d7da,stroke:#c62828,stroke-width:2px",
+}
+
+
+def _mermaid_text(text: str) -> str:
+    """Text inside a quoted Mermaid label: entity codes for what Mermaid would parse."""
+    replaced = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;"}
+    return "".join(replaced.get(ch, ch) for ch in text)
+
+
+def to_mermaid(graph: MenuGraph) -> str:
+    """Mermaid ``flowchart`` text of the graph (boxes are ``n0``, ``n1`` …)."""
+    ids = {box.node_id: f"n{i}" for i, box in enumerate(graph.boxes)}
+    lines = ["flowchart TD"]
+    for box in graph.boxes:
+        opening, closing = _MERMAID_SHAPES[box.shape]
+        label = _mermaid_text(box.title)
+        if box.detail:
+            label += "<br/>" + _mermaid_text(box.detail)
+        lines.append(f'    {ids[box.node_id]}{opening}"{label}"{closing}')
+    for arrow in graph.arrows:
+        link = "-->" if arrow.usual else "-.->"
+        label = f'|"{_mermaid_text(arrow.label)}"|' if arrow.label else ""
+        lines.append(f"    {ids[arrow.source]} {link}{label} {ids[arrow.target]}")
+    for shape, style in _MERMAID_STYLES.items():
+        members = [ids[box.node_id] for box in graph.boxes if box.shape == shape]
+        if members:
+            lines.append(f"    classDef {shape} {style}")
+            lines.append(f"    class {','.join(members)} {shape}")
+    return "\n".join(lines) + "\n"
+
+
+# ----------------------------------------------------------------------------- Graphviz
+
+_DOT_SHAPES: dict[Shape, str] = {
+    "entry": 'shape=circle, style=filled, fillcolor="#e3f2fd", color="#1565c0"',
+    "menu": 'shape=box, style=rounded, color="#37474f"',
+    "hours": 'shape=diamond, color="#6a1b9a"',
+    "message": 'shape=parallelogram, color="#37474f"',
+    "goto": 'shape=circle, color="#37474f"',
+    "transfer": 'shape=box, style="filled,bold", fillcolor="#d4edda", color="#2e7d32"',
+    "voicemail": 'shape=cylinder, style="filled,bold", fillcolor="#fff3cd", color="#b7791f"',
+    "hangup": 'shape=octagon, style="filled,bold", fillcolor="#f8d7da", color="#c62828"',
+}
+
+
+def _dot_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def to_dot(graph: MenuGraph) -> str:
+    """Graphviz DOT text of the graph (node names are the document's ids)."""
+    lines = [
+        "digraph menu {",
+        "    rankdir=LR;",
+        '    node [fontname="Helvetica", fontsize=11];',
+        '    edge [fontname="Helvetica", fontsize=10];',
+    ]
+    for box in graph.boxes:
+        label = box.title + (f"\n{box.detail}" if box.detail else "")
+        name = _dot_string(box.node_id)
+        lines.append(f"    {name} [label={_dot_string(label)}, {_DOT_SHAPES[box.shape]}];")
+    for arrow in graph.arrows:
+        attributes = [f"label={_dot_string(arrow.label)}"] if arrow.label else []
+        if not arrow.usual:
+            attributes.append('style=dashed, color="#757575", fontcolor="#757575"')
+        shown = f" [{', '.join(attributes)}]" if attributes else ""
+        lines.append(f"    {_dot_string(arrow.source)} -> {_dot_string(arrow.target)}{shown};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def render(dot_text: str, fmt: Literal["svg", "png"], *, dot: str | None = None) -> bytes:
+    """``dot_text`` drawn as SVG or PNG by Graphviz's ``dot`` (``dot`` overrides the program).
+
+    Raises ``GraphvizMissing`` when the program is not installed and
+    ``GraphvizFailed`` when it rejects the graph.
+    """
+    program = shutil.which(dot or "dot")
+    if program is None:
+        raise GraphvizMissing(
+            "Graphviz's 'dot' program is not installed, so there is no SVG or PNG: install "
+            "graphviz (Debian/Ubuntu: apt-get install graphviz), or use --format mermaid or dot"
+        )
+    try:
+        done = subprocess.run(
+            [program, f"-T{fmt}"],
+            input=dot_text.encode("utf-8"),
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise GraphvizFailed(f"could not run {program}: {exc}") from exc
+    if done.returncode != 0:
+        reason = done.stderr.decode("utf-8", "replace").strip()
+        raise GraphvizFailed(f"{program} failed (exit {done.returncode}): {reason}")
+    return done.stdout
