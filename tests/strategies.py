@@ -88,9 +88,7 @@ def _edges(node: dict[str, Any]) -> list[str]:
 @st.composite
 def menu_documents(draw: st.DrawFn) -> dict[str, Any]:
     """A valid menu document as Python data."""
-    schedules = (
-        {"comercial": {"weekly": {"mon-fri": ["09:00-17:30"]}}} if draw(st.booleans()) else {}
-    )
+    schedules = {"comercial": {"week": {"mon-fri": ["09:00-17:30"]}}} if draw(st.booleans()) else {}
     lines: dict[str, dict[str, Any]] = {}
     for i in range(draw(st.integers(0, 3))):
         line: dict[str, Any] = {"name": LINE_NAMES[i], "queue": f"suporte-{i}"}

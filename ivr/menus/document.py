@@ -17,8 +17,8 @@ Top level (a mapping)::
         name: TEXT            # required: spoken pt-BR name, read by {linha}
         queue: QUEUE          # required: Twilio queue of its agents (1-64 chars)
         schedule: SCHED_ID    # optional: a key of `schedules`
-    schedules: {...}          # optional: schedule name -> anything; passed through
-                              # untouched to Menu.schedules (the calendar reads it)
+    schedules: {...}          # optional: schedule name -> schedule (see hours.schedule);
+                              # parsed by the calendar into Menu.schedules
     nodes:                    # required: node id -> node
       NODE_ID: {kind: ..., ...}
 
@@ -129,6 +129,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
+from hours.schedule import Schedule
 from ivr.menus.nodes import BY_MODEL, NodeKind, NodeModel
 from ivr.menus.nodes.base import Ident
 from ivr.menus.nodes.transfer import QueueName
@@ -177,7 +178,7 @@ class Menu:
     start: str
     nodes: Mapping[str, NodeModel]
     lines: Mapping[str, ProductLine] = field(default_factory=dict)
-    schedules: Mapping[str, Any] = field(default_factory=dict)
+    schedules: Mapping[str, Schedule] = field(default_factory=dict)
     language: str = "pt-BR"
     voice: str | None = None
     filename: str = "menus.yaml"

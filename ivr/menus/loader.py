@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from hours.schedule import Schedule, ScheduleError, parse_schedules
 from ivr.menus.document import DocumentHead, Menu, ProductLine
 from ivr.menus.lint import LintInput, lint
 from ivr.menus.nodes import KINDS, NodeModel
@@ -274,6 +275,7 @@ def _load(text: str, filename: str) -> tuple[list[MenuProblem], Menu | None]:
 
     raw_lines = raw.get("lines")
     raw_schedules = raw.get("schedules")
+    schedules = _schedules(raw_schedules, places)
     lint(
         LintInput(
             start=raw.get("start") if isinstance(raw.get("start"), str) else None,
@@ -293,12 +295,22 @@ def _load(text: str, filename: str) -> tuple[list[MenuProblem], Menu | None]:
         start=head.start,
         nodes=MappingProxyType(nodes),
         lines=MappingProxyType(dict(head.lines)),
-        schedules=MappingProxyType(raw_schedules if isinstance(raw_schedules, dict) else {}),
+        schedules=MappingProxyType(schedules),
         language=head.language,
         voice=head.voice,
         filename=filename,
     )
     return problems, menu
+
+
+def _schedules(raw: Any, places: _Places) -> dict[str, Schedule]:
+    """The calendar's own parser checks the ``schedules:`` section; we add the places."""
+    try:
+        return parse_schedules(raw)
+    except ScheduleError as exc:
+        for loc, message in exc.problems:
+            places.add(loc, message)
+        return {}
 
 
 def _dict_keys(value: Any) -> Mapping[str, Any]:

@@ -271,7 +271,7 @@ def test_the_hours_node_asks_the_calendar_for_the_line_schedule() -> None:
         """\
 start: m
 lines: {fiscal: {name: Fiscal, queue: fila-fiscal, schedule: fiscal-horario}}
-schedules: {fiscal-horario: {}}
+schedules: {fiscal-horario: {week: {seg-sex: ["09:00-18:00"]}}}
 nodes:
   m: {kind: menu, say: Digite 1., options: {"1": {next: h, line: fiscal}}, after_retries: t}
   h: {kind: hours, open: t, closed: fechado}

@@ -55,14 +55,19 @@ def test_the_example_menu_loads_without_problems() -> None:
     assert isinstance(menu.nodes["atendimento"], TransferNode)
 
 
-def test_schedules_pass_through_untouched() -> None:
+def test_schedules_are_parsed_into_the_calendar_s_schedules() -> None:
     menu = load_menu(EXAMPLE)
-    assert dict(menu.schedules) == {
-        "comercial": {
-            "timezone": "America/Sao_Paulo",
-            "weekly": {"mon-fri": ["09:00-11:45", "13:30-17:30"]},
-        }
-    }
+    assert set(menu.schedules) == {"comercial"}
+    assert menu.schedules["comercial"].timezone == "America/Sao_Paulo"
+
+
+def test_a_bad_schedule_is_reported_at_its_line() -> None:
+    text = EXAMPLE.replace('"13:30-17:30"]', '"13:30-25:30"]')
+    problems = [p for p in check_menu(text, "m.yaml") if p.severity == "error"]
+    assert problems, "an impossible time was accepted"
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "25:30" in row)
+    assert problems[0].line == line
+    assert problems[0].path.startswith("schedules.comercial.week")
 
 
 def test_a_loaded_menu_cannot_be_changed() -> None:
