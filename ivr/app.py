@@ -15,9 +15,13 @@ from flask import Flask, Request, Response
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from hours.calendar import EmergencySource
+from hours.oracle import Hours
+from hours.schedule import SHIPPED_SCHEDULES, parse_schedules
 from ivr.calls import CallHandler, Release
+from ivr.closures import ClosureCache
 from ivr.db import make_engine
-from ivr.menu_versions import VersionCache
+from ivr.menu_versions import NoPublishedVersion, VersionCache
 from ivr.menus.loader import load_menu
 from ivr.metrics import Metrics
 from ivr.settings import Settings
@@ -31,16 +35,15 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def load_release(text: str) -> Release:
-    """Parse and check a published menu once; the result serves every call on it."""
-    menu = load_menu(text, "menus.yaml")
-    return Release(menu=menu, hours=hours_for(menu))
+def release_loader(emergencies: EmergencySource) -> Callable[[str], Release]:
+    """How a stored menu version becomes something that serves calls: parsed once."""
 
+    def load_release(text: str) -> Release:
+        menu = load_menu(text, "menus.yaml")
+        schedules = menu.schedules or parse_schedules(SHIPPED_SCHEDULES)
+        return Release(menu=menu, hours=Hours(schedules, emergencies=emergencies))
 
-def hours_for(menu: Any) -> Any:
-    from ivr.menus.context import AlwaysOpen
-
-    return AlwaysOpen()
+    return load_release
 
 
 class ConsoleOnlySessions(SecureCookieSessionInterface):
@@ -100,7 +103,9 @@ def create_app(
     call_log = CallLog(engine)
     if start_background:
         call_log.start()
-    versions = VersionCache(engine, load_release, refresh_interval=menu_refresh_seconds)
+    closures = ClosureCache(engine, clock)
+    versions = VersionCache(engine, release_loader(closures), refresh_interval=menu_refresh_seconds)
+    _warm_up(versions, clock)
     renderer = Renderer(settings.voice)
     calls = CallHandler(
         versions,
@@ -128,6 +133,17 @@ def create_app(
     _add_operational_routes(app, metrics)
     logging.getLogger("ivr").setLevel(logging.INFO)
     return app
+
+
+def _warm_up(versions: VersionCache, clock: Clock) -> None:
+    """Parse the live menu and build today's calendar now, not on the first call."""
+    try:
+        _version, release = versions.current()
+        release.hours.is_open(None, clock())
+    except NoPublishedVersion:
+        logging.getLogger("ivr").warning("no menu is published yet: `ivr menus publish FILE`")
+    except Exception:  # the first webhook will answer with the apology, and log why
+        logging.getLogger("ivr").exception("could not load the live menu at start-up")
 
 
 def _add_operational_routes(app: Flask, metrics: Metrics) -> None:

@@ -9,6 +9,8 @@ works from any directory.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -165,5 +167,25 @@ def upgrade(url_or_engine: str | URL | Engine, revision: str = "head") -> None:
     engine = make_engine(url_or_engine)
     try:
         upgrade(engine, revision)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def open_session(
+    url: str | URL, *, migrate: bool = False, write: bool = False
+) -> Iterator[Session]:
+    """A session on its own engine, disposed afterwards: for commands, not for servers.
+
+    ``write``: transactions take SQLite's write lock when they begin, so a
+    command that reads then writes waits for a busy server instead of failing.
+    """
+    if migrate:
+        upgrade(url)
+    engine = make_engine(url)
+    bind = engine.execution_options(**{BEGIN_IMMEDIATE: True}) if write else engine
+    try:
+        with Session(bind) as session:
+            yield session
     finally:
         engine.dispose()

@@ -104,3 +104,21 @@ class CallStep(Base):
 
     def __repr__(self) -> str:
         return f"<CallStep {self.call_sid}#{self.step} {self.node}>"
+
+
+class EmergencyClosureRecord(Base):
+    """A supervisor's "fechar agora": the line is closed from ``start`` to ``end``.
+
+    ``end`` None means until someone reopens it. ``schedules`` None closes
+    every schedule. Rows are never deleted: reopening sets ``end``.
+    """
+
+    __tablename__ = "emergency_closures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    start: Mapped[datetime] = mapped_column(UTCDateTime())
+    end: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
+    message: Mapped[str] = mapped_column(Text)
+    schedules: Mapped[list[str] | None] = mapped_column(JSON, default=None)
+    author: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from ivr.cli.call import call
+from ivr.cli.closures import close, list_closures, reopen
 from ivr.cli.db import db
+from ivr.cli.hours import hours
 from ivr.cli.menu_tests import test_menus
 from ivr.cli.menus import menus
 from ivr.cli.serve import serve
@@ -22,3 +24,6 @@ main.add_command(menus)
 main.add_command(call)
 
 main.add_command(db)
+for _command in (close, reopen, list_closures):
+    hours.add_command(_command)
+main.add_command(hours)

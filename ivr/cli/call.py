@@ -91,8 +91,11 @@ def call(digits, speech, at, caller, called, menu_file, url, no_answer, as_json)
             agents_answer=not no_answer,
         )
         transcript = phone.call(answers)
-        if not url:
+        if url:
+            transport.close()
+        else:
             app.extensions["ivr"].call_log.stop()
+            app.extensions["ivr_engine"].dispose()
 
     if as_json:
         click.echo(json.dumps(transcript.as_dict(), ensure_ascii=False, indent=2))

@@ -25,6 +25,7 @@ from hours.ics import to_ics
 from hours.oracle import Hours, UnknownSchedule
 from hours.phrases import closed_phrase, spoken_time
 from hours.schedule import ScheduleError
+from ivr.cli.closures import stored_closures
 
 _REASONS_PT = {
     Reason.OPEN: "aberto",
@@ -57,7 +58,7 @@ def _load(menus_file: str | None) -> _Config:
     if not isinstance(doc, dict):
         raise click.ClickException(f"{path}: expected a mapping at the top level")
     try:
-        hours = Hours.from_config(doc.get("schedules"))
+        hours = Hours.from_config(doc.get("schedules"), emergencies=stored_closures())
     except ScheduleError as exc:
         raise click.ClickException(f"{path}: {exc}") from None
     lines = doc.get("lines") or {}

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import getpass
 import sys
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+from sqlalchemy.orm import Session
 
+from ivr.db import open_session
 from ivr.menus.loader import check_menu, load_menu
 from ivr.settings import Settings
 
@@ -31,14 +34,9 @@ def validate(file: Path) -> None:
         click.echo(f"{file}: ok")
 
 
-def _session():
-    from sqlalchemy.orm import Session
-
-    from ivr.db import make_engine, upgrade
-
-    url = Settings.from_env().database_url
-    upgrade(url)
-    return Session(make_engine(url))
+def _session() -> AbstractContextManager[Session]:
+    """A session on the configured database, migrated to the latest schema."""
+    return open_session(Settings.from_env().database_url, migrate=True, write=True)
 
 
 def _test_numbers(

@@ -51,11 +51,10 @@ def sandbox_app(
 def live_menu_text(settings: Settings) -> str:
     """The live version's YAML, or the menu file when nothing is published yet."""
     from ivr import menu_versions
-    from ivr.db import make_engine
+    from ivr.db import open_session
 
     try:
-        engine = make_engine(settings.database_url)
-        with Session(engine) as session:
+        with open_session(settings.database_url) as session:
             version = menu_versions.latest(session)
             if version is not None:
                 return version.content

@@ -42,3 +42,12 @@ class Remote:
     def post(self, path: str, params: dict[str, str], headers: dict[str, str]) -> Reply:
         response = self.client.post(path, data=params, headers=headers)
         return Reply(response.status_code, response.text)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Remote:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

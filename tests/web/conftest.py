@@ -7,11 +7,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy.orm import Session
 
 from ivr import menu_versions
 from ivr.app import create_app
-from ivr.db import make_engine
+from ivr.db import open_session
 from ivr.menus.loader import load_menu
 from ivr.settings import Settings
 from ivr.simulator import InProcess, Phone
@@ -24,15 +23,12 @@ OPEN_INSTANT = datetime(2026, 11, 24, 10, 0, tzinfo=SAO_PAULO)
 
 
 def publish_text(database_url: str, text: str, author: str = "tests") -> int:
-    engine = make_engine(database_url)
-    with Session(engine) as session:
+    with open_session(database_url, write=True) as session:
         version = menu_versions.publish(
             session, text, author, OPEN_INSTANT, validate=lambda t: load_menu(t, "menus.yaml")
         )
         session.commit()
-        number = version.id
-    engine.dispose()
-    return number
+        return version.id
 
 
 class Clock:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy.orm import Session
 
 from ivr import menu_versions
 from ivr.app import create_app
-from ivr.db import make_engine
+from ivr.db import open_session
 from ivr.menus.loader import load_menu
 from ivr.simulator import Answer, InProcess, Phone
 from tests.web.conftest import AUTH_TOKEN, OPEN_INSTANT, SHIPPED_MENU, publish_text
@@ -23,10 +22,9 @@ def draft_text() -> str:
 
 def test_draft_is_heard_by_the_test_number_only_then_promoted(settings, clock):
     publish_text(settings.database_url, SHIPPED_MENU.read_text(encoding="utf-8"))
-    engine = make_engine(settings.database_url)
     app = create_app(settings, clock=clock, menu_refresh_seconds=0)
     try:
-        with Session(engine) as session:
+        with open_session(settings.database_url, write=True) as session:
             menu_versions.publish_draft(
                 session,
                 draft_text(),
@@ -44,7 +42,7 @@ def test_draft_is_heard_by_the_test_number_only_then_promoted(settings, clock):
         assert first_words(TESTER).startswith(DRAFT_GREETING)
         assert first_words("+5511987654321").startswith("Olá! Você ligou")
 
-        with Session(engine) as session:
+        with open_session(settings.database_url, write=True) as session:
             live = menu_versions.promote(session, "supervisora", OPEN_INSTANT)
             session.commit()
             assert menu_versions.latest(session).id == live.id
@@ -53,7 +51,6 @@ def test_draft_is_heard_by_the_test_number_only_then_promoted(settings, clock):
     finally:
         app.extensions["ivr"].call_log.stop()
         app.extensions["ivr_engine"].dispose()
-        engine.dispose()
 
 
 @pytest.fixture

@@ -1,0 +1,113 @@
+"""``ivr hours close|reopen|closures``: the supervisor's "fechar agora" from the shell."""
+
+from __future__ import annotations
+
+import getpass
+import re
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime, timedelta
+
+import click
+from sqlalchemy.orm import Session
+
+from hours.schedule import EmergencyClosure
+from ivr.db import open_session
+from ivr.settings import Settings
+
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?:in)?)?$")
+
+
+def _session() -> AbstractContextManager[Session]:
+    """A session on the configured database, migrated to the latest schema."""
+    return open_session(Settings.from_env().database_url, migrate=True, write=True)
+
+
+def stored_closures() -> tuple[EmergencyClosure, ...]:
+    """Every emergency closure in the configured database; none if it cannot be read."""
+    from sqlalchemy import select
+
+    from ivr.closures import as_closure
+    from ivr.models import EmergencyClosureRecord
+
+    try:
+        with open_session(Settings.from_env().database_url) as session:
+            records = session.scalars(select(EmergencyClosureRecord)).all()
+            return tuple(as_closure(r) for r in records if r.end is None or r.end > r.start)
+    except Exception:  # no database yet: nothing was ever closed
+        return ()
+
+
+def _until(until: str | None, duration: str | None, now: datetime) -> datetime | None:
+    if until and duration:
+        raise click.UsageError("give --until or --for, not both")
+    if until:
+        end = datetime.fromisoformat(until)
+        if end.tzinfo is None:
+            raise click.BadParameter(
+                "give the offset, e.g. 2026-11-24T14:00-03:00", param_hint="--until"
+            )
+        return end
+    if duration:
+        match = _DURATION.match(duration.strip())
+        if not match or not any(match.groups()):
+            raise click.BadParameter("like 2h, 45m or 1h30m", param_hint="--for")
+        hours, minutes = (int(g or 0) for g in match.groups())
+        return now + timedelta(hours=hours, minutes=minutes)
+    return None
+
+
+@click.command()
+@click.option("--message", required=True, help="What callers hear, e.g. 'Estamos em manutenção.'")
+@click.option("--until", default=None, metavar="ISO-8601", help="When the line reopens.")
+@click.option("--for", "duration", default=None, metavar="2h|45m", help="How long it stays closed.")
+@click.option(
+    "--schedule", "schedules", multiple=True, help="Close only this schedule (repeatable)."
+)
+def close(
+    message: str, until: str | None, duration: str | None, schedules: tuple[str, ...]
+) -> None:
+    """Close the line now (every web process hears of it within seconds)."""
+    from ivr import closures
+
+    now = datetime.now(UTC)
+    end = _until(until, duration, now)
+    with _session() as session:
+        try:
+            record = closures.close(
+                session, message, now, end, getpass.getuser(), list(schedules) or None
+            )
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+        when = (
+            record.end.isoformat(timespec="minutes") if record.end else "until `ivr hours reopen`"
+        )
+        click.echo(f"line closed ({when}): {record.message}")
+
+
+@click.command()
+def reopen() -> None:
+    """End every emergency closure in force (or planned)."""
+    from ivr import closures
+
+    with _session() as session:
+        count = closures.reopen(session, datetime.now(UTC))
+        session.commit()
+    click.echo(f"{count} closure(s) ended" if count else "no closure was in force")
+
+
+@click.command("closures")
+def list_closures() -> None:
+    """Emergency closures in force or planned."""
+    from ivr import closures
+
+    with _session() as session:
+        found = closures.current(session, datetime.now(UTC))
+        for record in found:
+            end = record.end.isoformat(timespec="minutes") if record.end else "—"
+            scope = ",".join(record.schedules) if record.schedules else "all"
+            click.echo(
+                f"{record.start.isoformat(timespec='minutes')}  {end}  [{scope}]  {record.message}"
+            )
+        if not found:
+            click.echo("no emergency closure")

@@ -1,0 +1,137 @@
+"""Emergency closures: stored by supervisors, seen by every process within seconds.
+
+The calendar (``hours``) asks its emergency source on every query; the
+:class:`ClosureCache` answers from memory and re-reads the table at most
+once per ``refresh_interval`` (2 s by default), so a closure set from the
+console or the command line reaches every web process within the 5 s the
+line promises, without a database read per webhook.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import Engine, Select, or_, select
+from sqlalchemy.orm import Session
+
+from hours.schedule import EmergencyClosure
+from ivr.models import EmergencyClosureRecord
+
+log = logging.getLogger(__name__)
+
+
+def _aware(value: datetime, name: str) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware")
+
+
+def close(
+    session: Session,
+    message: str,
+    start: datetime,
+    end: datetime | None,
+    author: str,
+    schedules: list[str] | None = None,
+) -> EmergencyClosureRecord:
+    """Close the line (all schedules, or the named ones) from ``start`` until ``end``."""
+    _aware(start, "start")
+    if end is not None:
+        _aware(end, "end")
+        if end <= start:
+            raise ValueError("the closure must end after it starts")
+    if not message.strip():
+        raise ValueError("say why the line is closed: the callers will hear it")
+    record = EmergencyClosureRecord(
+        start=start,
+        end=end,
+        message=message.strip(),
+        schedules=sorted(schedules) if schedules else None,
+        author=author,
+        created_at=start,
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def reopen(session: Session, now: datetime) -> int:
+    """End every closure in force at ``now``; how many were ended."""
+    _aware(now, "now")
+    records = session.scalars(_in_force_or_future(now)).all()
+    ended = 0
+    for record in records:
+        if record.start <= now:
+            record.end = now
+        else:  # a closure planned for later is cancelled outright
+            record.end = record.start
+        ended += 1
+    session.flush()
+    return ended
+
+
+def _in_force_or_future(now: datetime) -> Select[tuple[EmergencyClosureRecord]]:
+    return (
+        select(EmergencyClosureRecord)
+        .where(or_(EmergencyClosureRecord.end.is_(None), EmergencyClosureRecord.end > now))
+        .order_by(EmergencyClosureRecord.start)
+    )
+
+
+def current(session: Session, now: datetime) -> list[EmergencyClosureRecord]:
+    """Closures in force at ``now`` or planned after it."""
+    _aware(now, "now")
+    return [r for r in session.scalars(_in_force_or_future(now)) if r.end != r.start]
+
+
+def as_closure(record: EmergencyClosureRecord) -> EmergencyClosure:
+    return EmergencyClosure(
+        start=record.start,
+        end=record.end,
+        message=record.message,
+        schedules=frozenset(record.schedules) if record.schedules else None,
+    )
+
+
+class ClosureCache:
+    """The calendar's emergency source for one process: callable, cheap, fresh within seconds."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        now: Callable[[], datetime],
+        refresh_interval: float = 2.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._engine = engine
+        self._now = now
+        self._monotonic = monotonic
+        self._refresh_interval = refresh_interval
+        self._closures: tuple[EmergencyClosure, ...] = ()
+        self._checked_at: float | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> tuple[EmergencyClosure, ...]:
+        checked = self._checked_at
+        if checked is not None and self._monotonic() - checked < self._refresh_interval:
+            return self._closures
+        if not self._lock.acquire(blocking=checked is None):
+            return self._closures  # another thread is reading: serve what we have
+        try:
+            self._refresh()
+        finally:
+            self._lock.release()
+        return self._closures
+
+    def _refresh(self) -> None:
+        started = self._monotonic()
+        try:
+            with Session(self._engine) as session:
+                records = current(session, self._now())
+                self._closures = tuple(as_closure(r) for r in records)
+        except Exception as exc:  # keep serving the last known closures
+            log.warning("emergency closures check failed (%s)", type(exc).__name__)
+        self._checked_at = started
