@@ -260,19 +260,34 @@ class VersionCache(Generic[T]):
         return current
 
     def _newest_id(self) -> int | None:
-        """The live version's id; also notes the current draft, if any."""
-        stmt = select(func.max(MenuVersion.id)).where(MenuVersion.status == PUBLISHED)
-        drafts = (
-            select(MenuVersion.id, MenuVersion.test_numbers)
+        """The live version's id; also notes the current draft, if any.
+
+        One query per check: the draft's test numbers are read only when the
+        draft itself changes.
+        """
+        newest = (
+            select(func.max(MenuVersion.id))
+            .where(MenuVersion.status == PUBLISHED)
+            .scalar_subquery()
+        )
+        draft_id = (
+            select(MenuVersion.id)
             .where(MenuVersion.status == DRAFT)
             .order_by(MenuVersion.id.desc())
             .limit(1)
+            .scalar_subquery()
         )
         with self._engine.connect() as connection:
-            newest = connection.execute(stmt).scalar()
-            draft = connection.execute(drafts).first()
-        self._draft = (draft[0], frozenset(draft[1] or ())) if draft else None
-        return newest
+            live, draft = connection.execute(select(newest, draft_id)).one()
+            known = self._draft
+            if draft is None:
+                self._draft = None
+            elif known is None or known[0] != draft:
+                numbers = connection.execute(
+                    select(MenuVersion.test_numbers).where(MenuVersion.id == draft)
+                ).scalar()
+                self._draft = (draft, frozenset(numbers or ()))
+        return live
 
     def get(self, version_id: int) -> T:
         """The parsed object of version ``version_id`` (a call's pinned version).
