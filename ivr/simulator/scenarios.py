@@ -94,15 +94,16 @@ class Result:
 def differences(expect: Expectation, transcript: Transcript) -> Iterator[str]:
     """What the caller experienced that the scenario did not expect, in words."""
     heard = transcript.heard
+    spoken = "\n".join(heard)
     position = 0
     for phrase in expect.hears:
-        found = next((i for i in range(position, len(heard)) if phrase in heard[i]), None)
-        if found is None:
-            earlier = any(phrase in text for text in heard[:position])
+        found = spoken.find(phrase, position)
+        if found < 0:
+            earlier = phrase in spoken[:position]
             where = " (heard earlier, out of order)" if earlier else ""
             yield f"expected to hear {phrase!r}{where}"
         else:
-            position = found + 1
+            position = found + len(phrase)
     for phrase in expect.not_hears:
         for text in heard:
             if phrase in text:
