@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hours.calendar import Calendar
-from tests.hours.strategies import Scenario, minute, scenarios
+from tests.strategies import Scenario, minute, scenarios
 
 US = timedelta(microseconds=1)
 MIN = timedelta(minutes=1)
