@@ -2,9 +2,11 @@
 
 The web layer calls :meth:`CallLog.step`, :meth:`CallLog.status` and
 :meth:`CallLog.recording`; each only puts a small event on a bounded queue
-and returns. A writer thread takes events in batches and applies each batch
-in one transaction. If a batch fails, it is retried event by event, so one
-bad event cannot drop the others.
+and returns. A writer thread takes events in batches (up to 500, waiting a
+moment for more when the queue is shallow) and applies each batch in one
+transaction, set-wise: a few statements per batch, not per event (see
+:func:`apply_events`). If a batch fails, it is retried in halves until each
+bad event is alone, so one bad event cannot drop the others.
 
 Twilio retries webhooks and may deliver status callbacks twice or out of
 order, so every write is idempotent:
@@ -16,24 +18,26 @@ order, so every write is idempotent:
   call states, and a finished call is never reopened by a late "ringing".
 
 Several processes may each run a ``CallLog`` on the same database. Every
-event reads and updates the call row under a lock (``FOR UPDATE`` on
-PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), so their writes merge.
+batch reads and updates its calls' rows under a lock (``FOR UPDATE`` on
+PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), so their writes merge; the end
+state is the same as applying the events one by one in queue order.
 
 Log lines name the CallSid and never a phone number (LGPD).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Table, select, update
+from sqlalchemy import Engine, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
@@ -113,20 +117,30 @@ class CallLog:
     (without a running writer it writes them in the calling thread). When
     the queue is full, new events are dropped and counted in ``dropped``:
     a caller's webhook never waits on the database.
+
+    ``batch_size`` bounds the events per transaction; when fewer are queued,
+    the writer waits up to ``linger`` seconds for more (``flush`` and
+    ``stop`` cut that short), since a transaction's fixed cost dwarfs the
+    cost of one more event in it. ``max_queue`` (~300 bytes an event) lets
+    the queue absorb tens of seconds of a stalled database at 2000 events/s.
     """
 
     def __init__(
         self,
         engine: Engine,
         *,
-        max_queue: int = 10_000,
-        batch_size: int = 200,
+        max_queue: int = 100_000,
+        batch_size: int = 500,
+        linger: float = 0.05,
     ) -> None:
         self._engine = engine
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=max_queue)
         self._batch_size = batch_size
+        self._linger = linger
         self._pending = 0
         self._done = threading.Condition()
+        self._hurry = threading.Condition()  # wakes a lingering writer
+        self._hurrying = 0  # flush() and stop() calls under way
         self._thread: threading.Thread | None = None
         self._write_lock = threading.Lock()  # the writer thread and inline flushes
         self.dropped = 0
@@ -203,11 +217,14 @@ class CallLog:
         """Write what is queued and end the writer thread."""
         thread = self._thread
         if thread is not None and thread.is_alive():
-            try:
-                self._queue.put(_STOP, timeout=timeout)
-            except queue.Full:
-                log.error("call log: queue full at shutdown; %d events unwritten", self._pending)
-            thread.join(timeout)
+            with self._hurried():
+                try:
+                    self._queue.put(_STOP, timeout=timeout)
+                except queue.Full:
+                    log.error(
+                        "call log: queue full at shutdown; %d events unwritten", self._pending
+                    )
+                thread.join(timeout)
         self._thread = None
         self._drain_inline()
 
@@ -216,13 +233,25 @@ class CallLog:
         if self._thread is None or not self._thread.is_alive():
             self._drain_inline()
         deadline = time.monotonic() + timeout
-        with self._done:
+        with self._hurried(), self._done:
             while self._pending > 0:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
                 self._done.wait(remaining)
         return True
+
+    @contextlib.contextmanager
+    def _hurried(self) -> Iterator[None]:
+        """While someone waits on the writer, it writes what it has without lingering."""
+        with self._hurry:
+            self._hurrying += 1
+            self._hurry.notify_all()
+        try:
+            yield
+        finally:
+            with self._hurry:
+                self._hurrying -= 1
 
     @property
     def pending(self) -> int:
@@ -252,6 +281,11 @@ class CallLog:
     def _run(self) -> None:
         while True:
             first = self._queue.get()
+            if first is not _STOP and self._queue.qsize() < self._batch_size - 1:
+                # A shallow queue: wait a moment for more events, so that a
+                # transaction's fixed cost (~200 µs) is shared by many of them.
+                with self._hurry:
+                    self._hurry.wait_for(lambda: self._hurrying > 0, self._linger)
             batch = [first]
             while len(batch) < self._batch_size:
                 try:
@@ -294,28 +328,52 @@ class CallLog:
             self._transaction(events)
             return
         except Exception as exc:
+            if len(events) == 1:
+                _log_dropped(events[0], exc)
+                return
             log.warning(
-                "call log: a batch of %d events failed (%s); retrying one by one",
+                "call log: a batch of %d events failed (%s); retrying it in halves",
                 len(events),
                 _describe(exc),
             )
-        for event in events:
-            try:
-                self._transaction([event])
-            except Exception as exc:
-                log.error(
-                    "call log: dropped a %s event for %s (%s)",
-                    type(event).__name__.removesuffix("Event").lower(),
-                    event.call_sid,
-                    _describe(exc),
-                )
+        self._retry(events)
 
-    def _transaction(self, events: Sequence[Event]) -> None:
+    def _retry(self, events: Sequence[Event]) -> None:
+        """Write ``events`` in order, halving the parts that fail until each bad event is alone.
+
+        A failed transaction changes nothing, so this ends as if the events
+        were applied one by one, the bad ones skipped.
+        """
+        middle = len(events) // 2
+        for part in (events[:middle], events[middle:]):
+            try:
+                self._transaction(part)
+            except Exception as exc:
+                if len(part) == 1:
+                    _log_dropped(part[0], exc)
+                else:
+                    self._retry(part)
+
+    def _transaction(self, events: Sequence[Event], attempts: int = 3) -> None:
         with self._engine.connect() as connection:
             connection.execution_options(**{BEGIN_IMMEDIATE: True})
-            with connection.begin():
-                for event in events:
-                    apply_event(connection, event)
+            for attempt in range(1, attempts + 1):
+                try:
+                    with connection.begin():
+                        apply_events(connection, events)
+                    return
+                except CallCreatedConcurrently:
+                    if attempt == attempts:
+                        raise
+
+
+def _log_dropped(event: Event, exc: BaseException) -> None:
+    log.error(
+        "call log: dropped a %s event for %s (%s)",
+        type(event).__name__.removesuffix("Event").lower(),
+        event.call_sid,
+        _describe(exc),
+    )
 
 
 def _utcnow() -> datetime:
@@ -331,79 +389,196 @@ def _describe(exc: BaseException) -> str:
 
 
 # -- applying events (idempotent; also usable synchronously) ----------------
+#
+# A batch is applied set-wise, with a handful of statements whatever its size:
+#
+# 1. read the rows of the calls the batch names, under a lock (FOR UPDATE in
+#    CallSid order on PostgreSQL; SQLite holds the write lock from BEGIN
+#    IMMEDIATE);
+# 2. calls without a row get one built in Python, the batch's events folded
+#    into it, and one INSERT … ON CONFLICT DO NOTHING RETURNING (if another
+#    writer created one of them meanwhile, the batch is rolled back and
+#    retried: it then finds the row);
+# 3. insert-or-ignore the first copy of every (CallSid, step) in the batch,
+#    RETURNING the keys actually inserted (the others are replays);
+# 4. fold the remaining events into the existing rows in Python, in queue
+#    order, with the same rules as applying them one by one
+#    (``_step_changes`` and friends);
+# 5. write back the changed columns of the rows that changed: one
+#    executemany UPDATE per set of changed columns.
+#
+# No deadlock between writers: row locks are taken in CallSid order before
+# any insert; an insert waits only on another writer's insert of a new call,
+# which holds no lock this writer waits on (a conflict with a committed row
+# does not wait); steps are inserted only for calls this writer holds.
+
+
+class CallCreatedConcurrently(Exception):
+    """Another writer created a call this batch was creating; retry the batch."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Statements:
+    """The writer's statements for one dialect, built once and reused (compiled once)."""
+
+    select_calls: Any
+    insert_calls: Any
+    insert_steps: Any
+    updates: dict[frozenset[str], Any] = field(default_factory=dict)
+
+    def update_call(self, columns: frozenset[str]) -> Any:
+        """UPDATE calls SET <columns> WHERE call_sid = :key_call_sid, one per column set."""
+        stmt = self.updates.get(columns)
+        if stmt is None:
+            stmt = self.updates[columns] = (
+                update(calls)
+                .where(calls.c.call_sid == bindparam("key_call_sid"))
+                .values({name: bindparam(name) for name in sorted(columns)})
+            )
+        return stmt
+
+
+_statements_by_dialect: dict[str, _Statements] = {}
+
+
+def _statements(connection: Connection) -> _Statements:
+    dialect = connection.dialect.name
+    found = _statements_by_dialect.get(dialect)
+    if found is not None:
+        return found
+    if dialect == "postgresql":
+        insert: Any = postgresql.insert
+    elif dialect == "sqlite":
+        insert = sqlite.insert
+    else:  # pragma: no cover - only the two supported backends
+        raise NotImplementedError(f"call log does not support {dialect}")
+    built = _Statements(
+        select_calls=select(calls)
+        .where(calls.c.call_sid.in_(bindparam("sids", expanding=True)))
+        .order_by(calls.c.call_sid)
+        .with_for_update(),
+        insert_calls=insert(calls)
+        .on_conflict_do_nothing(index_elements=["call_sid"])
+        .returning(calls.c.call_sid),
+        insert_steps=insert(call_steps)
+        .on_conflict_do_nothing(index_elements=["call_sid", "step"])
+        .returning(call_steps.c.call_sid, call_steps.c.step),
+    )
+    _statements_by_dialect[dialect] = built
+    return built
+
+
+_NEW_CALL = dict.fromkeys(c.name for c in calls.columns)
 
 
 def apply_event(connection: Connection, event: Event) -> None:
     """Apply one event inside the caller's transaction."""
-    if isinstance(event, StepEvent):
-        _apply_step(connection, event)
-    elif isinstance(event, StatusEvent):
-        _apply_status(connection, event)
+    apply_events(connection, [event])
+
+
+def apply_events(connection: Connection, events: Sequence[Event]) -> None:
+    """Apply ``events`` inside the caller's transaction, as if one by one in order.
+
+    Raises :class:`CallCreatedConcurrently` (roll back and call again) when
+    another writer created one of the batch's calls at the same moment.
+    """
+    if not events:
+        return
+    statements = _statements(connection)
+    first_at: dict[str, datetime] = {}
+    first_steps: dict[tuple[str, int], StepEvent] = {}
+    for event in events:
+        first_at.setdefault(event.call_sid, event.at)
+        if isinstance(event, StepEvent):
+            first_steps.setdefault((event.call_sid, event.step), event)
+
+    rows: dict[str, dict[str, Any]] = {
+        row.call_sid: row._asdict()
+        for row in connection.execute(statements.select_calls, {"sids": sorted(first_at)})
+    }
+    before = {sid: dict(row) for sid, row in rows.items()}
+
+    new = {sid: {**_NEW_CALL, "call_sid": sid, "started_at": at, "updated_at": at}
+           for sid, at in first_at.items() if sid not in rows}  # fmt: skip
+    if new:
+        # A call without a row has no steps: each step's first copy is new.
+        _fold(new, [event for event in events if event.call_sid in new], set(first_steps))
+        created = connection.execute(
+            statements.insert_calls, [new[sid] for sid in sorted(new)]
+        ).scalars()
+        if len(set(created)) != len(new):
+            raise CallCreatedConcurrently
+
+    if first_steps:
+        result = connection.execute(
+            statements.insert_steps, [_step_values(event) for event in first_steps.values()]
+        )
+        inserted = {(sid, step) for sid, step in result}
+        if any(key not in inserted for key in first_steps if key[0] in new):
+            raise CallCreatedConcurrently  # its steps too: another writer logged them
     else:
-        _apply_recording(connection, event)
+        inserted = set()
+
+    if rows:
+        _fold(rows, [event for event in events if event.call_sid in rows], inserted)
+    # One executemany per set of changed columns (a handful per batch).
+    changed: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for sid, row in rows.items():
+        old = before[sid]
+        values = {name: value for name, value in row.items() if value != old[name]}
+        if values:
+            changed.setdefault(frozenset(values), []).append({"key_call_sid": sid, **values})
+    for columns, params in changed.items():
+        connection.execute(statements.update_call(columns), params)
 
 
-def _insert_ignore(
-    connection: Connection, table: Table, values: Mapping[str, Any], keys: Sequence[str]
-) -> bool:
-    """Insert a row unless one with the same ``keys`` exists; True if inserted."""
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(table).values(**values)
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(table).values(**values)
-    else:  # pragma: no cover - only the two supported backends
-        raise NotImplementedError(f"call log does not support {dialect}")
-    result = connection.execute(stmt.on_conflict_do_nothing(index_elements=list(keys)))
-    return bool(result.rowcount)
+def _fold(
+    rows: dict[str, dict[str, Any]], events: Sequence[Event], new_steps: set[tuple[str, int]]
+) -> None:
+    """Apply ``events`` (in order) to ``rows``; a step only if its key is in ``new_steps``."""
+    for event in events:
+        row = rows[event.call_sid]
+        if isinstance(event, StepEvent):
+            key = (event.call_sid, event.step)
+            if key not in new_steps:
+                continue  # Twilio retried this webhook: already logged
+            new_steps.discard(key)  # a later copy in this batch is a replay too
+            row.update(_step_changes(row, event))
+        elif isinstance(event, StatusEvent):
+            row.update(_status_changes(row, event))
+        else:
+            row.update(_recording_changes(row, event))
 
 
-def _lock_call(connection: Connection, call_sid: str, at: datetime) -> Any:
-    """Make sure the call row exists, then read it under a row lock."""
-    _insert_ignore(
-        connection,
-        calls,
-        {"call_sid": call_sid, "started_at": at, "updated_at": at},
-        ["call_sid"],
-    )
-    stmt = select(calls).where(calls.c.call_sid == call_sid).with_for_update()
-    return connection.execute(stmt).one()
+def _step_values(event: StepEvent) -> dict[str, Any]:
+    outcome = event.outcome
+    return {
+        "call_sid": event.call_sid,
+        "step": event.step,
+        "node": event.node,
+        "digits": event.digits,
+        "speech": event.speech,
+        "path": list(event.path),
+        "outcome": outcome.kind if outcome else None,
+        "outcome_detail": outcome.detail if outcome else None,
+        "at": event.at,
+    }
 
 
-def _update_call(connection: Connection, call_sid: str, changes: dict[str, Any]) -> None:
-    if changes:
-        connection.execute(update(calls).where(calls.c.call_sid == call_sid).values(**changes))
+# The rules: each takes the call row (as a dict) and one event, and returns
+# the columns to change. A step's rules run only when its row was inserted.
 
 
-def _times(row: Any, at: datetime) -> dict[str, Any]:
+def _times(row: Mapping[str, Any], at: datetime) -> dict[str, Any]:
     changes: dict[str, Any] = {}
-    if at < row.started_at:
+    if at < row["started_at"]:
         changes["started_at"] = at
-    if at > row.updated_at:
+    if at > row["updated_at"]:
         changes["updated_at"] = at
     return changes
 
 
-def _apply_step(connection: Connection, event: StepEvent) -> None:
-    row = _lock_call(connection, event.call_sid, event.at)
-    inserted = _insert_ignore(
-        connection,
-        call_steps,
-        {
-            "call_sid": event.call_sid,
-            "step": event.step,
-            "node": event.node,
-            "digits": event.digits,
-            "speech": event.speech,
-            "path": list(event.path),
-            "outcome": event.outcome.kind if event.outcome else None,
-            "outcome_detail": event.outcome.detail if event.outcome else None,
-            "at": event.at,
-        },
-        ["call_sid", "step"],
-    )
-    if not inserted:
-        return  # Twilio retried this webhook: already logged
+def _step_changes(row: Mapping[str, Any], event: StepEvent) -> dict[str, Any]:
     changes = _times(row, event.at)
     for column, value in (
         ("account_sid", event.account_sid),
@@ -411,71 +586,69 @@ def _apply_step(connection: Connection, event: StepEvent) -> None:
         ("to_number", event.to_number),
         ("menu_version", event.version),
     ):
-        if getattr(row, column) is None and value is not None:
+        if row[column] is None and value is not None:
             changes[column] = value
-    newest = row.last_step is None or event.step >= row.last_step
+    newest = row["last_step"] is None or event.step >= row["last_step"]
     # Where the caller was left after this step: the last node entered.
     where = event.path[-1] if event.path else event.node
     if newest:
         changes["last_step"] = event.step
         changes["last_node"] = where
-    if event.line is not None and (newest or row.line is None):
+    if event.line is not None and (newest or row["line"] is None):
         changes["line"] = event.line
     if event.outcome is not None:
-        if row.outcome_step is None or event.step >= row.outcome_step:
+        if row["outcome_step"] is None or event.step >= row["outcome_step"]:
             changes["outcome"] = event.outcome.kind
             changes["outcome_detail"] = event.outcome.detail
             changes["outcome_step"] = event.step
-    elif newest and row.outcome_step is None and row.outcome == "hung_up":
+    elif newest and row["outcome_step"] is None and row["outcome"] == "hung_up":
         # The hang-up was inferred before this step arrived: it happened here.
         changes["outcome_detail"] = where
-    _update_call(connection, event.call_sid, changes)
+    return changes
 
 
-def _status_applies(row: Any, event: StatusEvent) -> bool:
-    current, new = row.status, event.call_status
+def _status_applies(row: Mapping[str, Any], event: StatusEvent) -> bool:
+    current, new = row["status"], event.call_status
     if not new:
         return False
     if current is None:
         return True
     if current in TERMINAL_STATUSES and new not in TERMINAL_STATUSES:
         return False  # a late "ringing" never reopens a finished call
-    if event.sequence_number is not None and row.last_sequence is not None:
-        return event.sequence_number > row.last_sequence
+    if event.sequence_number is not None and row["last_sequence"] is not None:
+        return event.sequence_number > row["last_sequence"]
     return _rank(new) > _rank(current)
 
 
-def _apply_status(connection: Connection, event: StatusEvent) -> None:
-    row = _lock_call(connection, event.call_sid, event.at)
+def _status_changes(row: Mapping[str, Any], event: StatusEvent) -> dict[str, Any]:
     changes = _times(row, event.at)
     applies = _status_applies(row, event)
     if applies:
         changes["status"] = event.call_status
         if event.sequence_number is not None:
-            changes["last_sequence"] = max(event.sequence_number, row.last_sequence or 0)
+            changes["last_sequence"] = max(event.sequence_number, row["last_sequence"] or 0)
     if event.call_status in TERMINAL_STATUSES:
-        if row.ended_at is None:
+        if row["ended_at"] is None:
             changes["ended_at"] = event.at
-        if row.duration is None and event.duration is not None:
+        if row["duration"] is None and event.duration is not None:
             changes["duration"] = event.duration
-        if applies and row.outcome is None:
+        if applies and row["outcome"] is None:
             if event.call_status in ("completed", "canceled"):
                 # The caller hung up before the menu sent them anywhere.
                 changes["outcome"] = "hung_up"
-                changes["outcome_detail"] = row.last_node or ""
+                changes["outcome_detail"] = row["last_node"] or ""
             else:
                 changes["outcome"] = "error"
                 changes["outcome_detail"] = event.call_status
-    _update_call(connection, event.call_sid, changes)
+    return changes
 
 
-def _apply_recording(connection: Connection, event: RecordingEvent) -> None:
-    row = _lock_call(connection, event.call_sid, event.at)
+def _recording_changes(row: Mapping[str, Any], event: RecordingEvent) -> dict[str, Any]:
     changes = _times(row, event.at)
     changes["recording_url"] = event.url
     if event.duration is not None:
         changes["recording_duration"] = event.duration
-    _update_call(connection, event.call_sid, changes)
+    return changes
 
 
 # -- reading ----------------------------------------------------------------

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
 from ivr.call_log import CallLog, get_call, recent_calls
@@ -278,3 +283,163 @@ def test_no_phone_numbers_in_logs(
     call_log.flush(5)
     assert CALLER not in caplog.text
     assert CALLER not in repr(read_call(engine, "CA1"))
+
+
+# -- batches: set-wise writing ends as one by one ------------------------------
+
+STATUSES = ("queued", "ringing", "in-progress", "completed", "busy", "no-answer", "canceled")
+
+
+@st.composite
+def call_events(draw: st.DrawFn, min_size: int = 1) -> list[tuple[str, tuple[Any, ...]]]:
+    """Events of one call as a web process may queue them: steps (replays too), status
+    callbacks with and without SequenceNumber, recordings; in any order."""
+    nodes = st.sampled_from(["inicio", "menu_principal", "menu_erp", "menu_pdv", "recado"])
+    outcomes = st.none() | st.builds(
+        Outcome, st.sampled_from(["transferred", "voicemail", "timed_out"]), nodes
+    )
+    step = st.tuples(
+        st.just("step"),
+        st.tuples(
+            st.integers(0, 3),  # step: repeats are replays
+            nodes,
+            st.none() | st.sampled_from(["1", "2", "0"]),
+            st.lists(nodes, max_size=2).map(tuple),
+            outcomes,
+            st.none() | st.sampled_from(["pdv", "erp"]),
+            st.integers(0, 120),  # seconds after T0
+            st.none() | st.just(3),  # menu version
+        ),
+    )
+    status = st.tuples(
+        st.just("status"),
+        st.tuples(
+            st.sampled_from(STATUSES),
+            st.none() | st.integers(0, 5),
+            st.none() | st.integers(0, 90),
+            st.integers(0, 120),
+        ),
+    )
+    recording = st.tuples(
+        st.just("recording"), st.tuples(st.sampled_from(["RE1", "RE2"]), st.integers(0, 120))
+    )
+    kinds = st.one_of(step, step, status, recording)
+    events = draw(st.lists(kinds, min_size=min_size, max_size=12))
+    return draw(st.permutations(events))
+
+
+def queue_events(log: CallLog, sid: str, events: list[tuple[str, tuple[Any, ...]]]) -> None:
+    for kind, values in events:
+        if kind == "step":
+            step, node, digits, path, outcome, line, seconds, version = values
+            log.step(
+                sid, step, node, digits, None, path, outcome, line, at(seconds),
+                account_sid="AC123", from_number=CALLER, to_number=SUPPORT, version=version,
+            )  # fmt: skip
+        elif kind == "status":
+            status, sequence, duration, seconds = values
+            log.status(sid, status, sequence, duration, at(seconds))
+        else:
+            name, seconds = values
+            log.recording(sid, f"https://api.twilio.com/rec/{name}", seconds, at(seconds))
+
+
+CALL_COLUMNS = [c.name for c in Call.__table__.columns if c.name != "call_sid"]
+STEP_COLUMNS = [c.name for c in CallStep.__table__.columns if c.name not in ("id", "call_sid")]
+
+
+def call_state(engine: Engine, sid: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A call's row and its steps, without the keys that differ between two calls."""
+    call = read_call(engine, sid)
+    row = {c: getattr(call, c) for c in CALL_COLUMNS}
+    steps = [{c: getattr(s, c) for c in STEP_COLUMNS} for s in call.steps]
+    return row, steps
+
+
+_sids = itertools.count()
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    before=call_events(min_size=0),
+    events=call_events(),
+    batch_size=st.integers(1, 14),
+    mixed=st.booleans(),
+)
+def test_a_batch_ends_as_its_events_one_by_one(
+    engine: Engine,
+    before: list[tuple[str, tuple[Any, ...]]],
+    events: list[tuple[str, tuple[Any, ...]]],
+    batch_size: int,
+    mixed: bool,
+) -> None:
+    """Whatever the order and the batching, and whatever was logged before, a call ends
+    as if each event had been written in its own transaction, in queue order."""
+    n = next(_sids)
+    one_by_one, batched = f"CA{n}-1", f"CA{n}-b"
+    new_one_by_one, new_batched = f"CA{n}-n1", f"CA{n}-nb"  # no events before
+    first = CallLog(engine, batch_size=1)
+    queue_events(first, one_by_one, before)
+    queue_events(first, batched, before)
+    assert first.flush(30)
+
+    queue_events(first, one_by_one, events)
+    queue_events(first, new_one_by_one, events)
+    assert first.flush(30)
+    log = CallLog(engine, batch_size=batch_size)
+    for kind_values in events:
+        queue_events(log, batched, [kind_values])
+        if mixed:  # two calls' events interleaved in the same batches
+            queue_events(log, new_batched, [kind_values])
+    if not mixed:
+        queue_events(log, new_batched, events)
+    assert log.flush(30)
+    assert call_state(engine, batched) == call_state(engine, one_by_one)
+    assert call_state(engine, new_batched) == call_state(engine, new_one_by_one)
+
+
+def test_many_bad_events_each_dropped_alone(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A failing batch is retried in halves: every good event is written, in order."""
+    log = CallLog(engine, batch_size=500)
+    for step in range(60):
+        node = None if step in (7, 41) else f"n{step}"  # a bug upstream: no node
+        log_step(log, "CA12", step, node, path=(f"p{step}",))  # type: ignore[arg-type]
+    log.status("CA12", "completed", None, 90, at(400))
+    assert log.flush(30)
+    call = read_call(engine, "CA12")
+    assert [s.step for s in call.steps] == [s for s in range(60) if s not in (7, 41)]
+    assert (call.last_step, call.outcome, call.outcome_detail) == (59, "hung_up", "p59")
+    assert caplog.text.count("dropped a step event for CA12") == 2
+
+
+def test_a_lingering_writer_is_hurried_by_flush_and_stop(engine: Engine) -> None:
+    """The writer waits for more events when few are queued, but never keeps flush waiting."""
+    log = CallLog(engine, linger=30)
+    log.start()
+    try:
+        started = time.monotonic()
+        a_transferred_call(log)
+        assert log.flush(5)
+        assert [s.step for s in read_call(engine, "CA1").steps] == [0, 1, 2]
+        log.status("CA1", "completed", 3, 42, at(60))
+    finally:
+        log.stop()
+    assert time.monotonic() - started < 5
+    assert read_call(engine, "CA1").status == "completed"
+
+
+def test_the_queue_absorbs_a_burst(engine: Engine) -> None:
+    """Tens of seconds of events at 2000/s fit in the queue by default."""
+    log = CallLog(engine)  # not started: as if the database stalled
+    for step in range(30_000):
+        log.status(f"CA{step % 3000}", "ringing", None, None, at(step))
+    assert (log.dropped, log.pending) == (0, 30_000)
+    assert log.flush(60)
+    with session_factory(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(Call)) == 3000
