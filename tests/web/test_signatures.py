@@ -1,0 +1,69 @@
+"""Signatures are checked against the URL Twilio used, also behind a proxy."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from ivr.app import create_app
+from tests.web.conftest import AUTH_TOKEN, SHIPPED_MENU, publish_text
+
+PUBLIC = "https://ivr.example.com.br"
+FORM = {
+    "CallSid": "CA" + "7" * 32,
+    "AccountSid": "AC" + "0" * 32,
+    "From": "+5511987654321",
+    "To": "+551130040000",
+    "CallStatus": "ringing",
+    "Direction": "inbound",
+    "ApiVersion": "2010-04-01",
+}
+
+
+@pytest.fixture
+def make_app(settings, clock):
+    publish_text(settings.database_url, SHIPPED_MENU.read_text(encoding="utf-8"))
+    apps = []
+
+    def build(**changes):
+        app = create_app(replace(settings, **changes), clock=clock)
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        app.extensions["ivr"].call_log.stop()
+        app.extensions["ivr_engine"].dispose()
+
+
+def signed_for(url: str) -> dict[str, str]:
+    return {"X-Twilio-Signature": RequestValidator(AUTH_TOKEN).compute_signature(url, FORM)}
+
+
+def post(app, headers: dict[str, str]) -> int:
+    return app.test_client().post("/voice/incoming", data=FORM, headers=headers).status_code
+
+
+def test_public_url_is_what_twilio_signed(make_app):
+    app = make_app(public_url=PUBLIC)
+    assert post(app, signed_for(f"{PUBLIC}/voice/incoming")) == 200
+    # Twilio sometimes signs the URL with the default port spelled out
+    assert post(app, signed_for("https://ivr.example.com.br:443/voice/incoming")) == 200
+    # a signature made for the internal address is not Twilio's
+    assert post(app, signed_for("http://localhost/voice/incoming")) == 403
+
+
+def test_forwarded_host_is_believed_only_from_trusted_proxies(make_app):
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "ivr.example.com.br"}
+    headers = forwarded | signed_for(f"{PUBLIC}/voice/incoming")
+    assert post(make_app(trusted_proxies=1), headers) == 200
+    assert post(make_app(trusted_proxies=0), headers) == 403
+
+
+def test_a_signature_from_another_account_is_refused(make_app):
+    app = make_app(public_url=PUBLIC)
+    other = RequestValidator("another-accounts-token")
+    headers = {"X-Twilio-Signature": other.compute_signature(f"{PUBLIC}/voice/incoming", FORM)}
+    assert post(app, headers) == 403
