@@ -86,3 +86,18 @@ def test_closing_and_reopening_reach_a_running_server_within_5_seconds(
     assert seconds_until(lambda: hears(server, MESSAGE)) < 5
     assert runner.invoke(main, ["hours", "reopen"]).exit_code == 0
     assert seconds_until(lambda: not hears(server, MESSAGE)) < 5
+
+
+def test_ivr_call_over_http_hears_what_it_hears_in_process(server, database_url, monkeypatch):
+    """`ivr call --url` against a running server is the same call as in-process."""
+    import json
+
+    monkeypatch.setenv("IVR_DATABASE_URL", database_url)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
+    runner = CliRunner()
+    remote = runner.invoke(main, ["call", "--json", "--digits", "2 3 1", "--url", server])
+    local = runner.invoke(main, ["call", "--json", "--digits", "2 3 1"])
+    assert remote.exit_code == 0 and local.exit_code == 0, remote.output + local.output
+    remote_heard = json.loads(remote.output)["heard"]
+    assert remote_heard == json.loads(local.output)["heard"]
+    assert len(remote_heard) >= 4
