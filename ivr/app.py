@@ -6,6 +6,7 @@ Nothing connects, reads the clock or loads a file at import time.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from ivr.signature import SignatureChecker
 from ivr.twiml import Renderer
 
 Clock = Callable[[], datetime]
+WEB_SWITCH_INTERVAL = 0.0005  # seconds; see create_app
 
 
 def utc_now() -> datetime:
@@ -102,6 +104,12 @@ def create_app(
     metrics = Metrics()
     call_log = CallLog(engine)
     if start_background:
+        # The call-log writer is a busy Python thread beside the request
+        # thread. With the default 5 ms switch interval, a request thread
+        # that released the GIL for a socket call waits up to 5 ms to get it
+        # back (the "convoy effect"); measured under `make bench`, a 0.5 ms
+        # interval serves about a quarter more webhooks per second.
+        sys.setswitchinterval(WEB_SWITCH_INTERVAL)
         call_log.start()
     closures = ClosureCache(engine, clock)
     versions = VersionCache(engine, release_loader(closures), refresh_interval=menu_refresh_seconds)

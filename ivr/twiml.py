@@ -69,12 +69,6 @@ def parse_state(query: str) -> CallState:
     )
 
 
-def _common_step(actions: tuple[Action, ...]) -> int | None:
-    """The request counter shared by every state in ``actions``, if they share one."""
-    steps = {action.then.step for action in actions if hasattr(action, "then")}
-    return steps.pop() if len(steps) == 1 else None
-
-
 class Renderer:
     """Renders action lists with one voice and language for every <Say>.
 
@@ -91,10 +85,11 @@ class Renderer:
 
     def render(self, actions: Iterable[Action]) -> str:
         actions = tuple(actions)
-        step = _common_step(actions)
-        if step is None:
+        steps = {action.then.step for action in actions if hasattr(action, "then")}
+        if len(steps) > 1:  # never made by the engine; rendered exactly, uncached
             return self._render(actions, None)
-        return self._template(actions).replace(STEP_MARK, str(step))
+        twiml = self._template(actions)
+        return twiml.replace(STEP_MARK, str(steps.pop())) if steps else twiml
 
     def _render_template(self, actions: tuple[Action, ...]) -> str:
         return self._render(actions, STEP_MARK)
