@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
+ROUTES = ("incoming", "step", "status")
+
 
 class Metrics:
     """A registry per app, so tests can build many apps in one process."""
@@ -16,6 +18,8 @@ class Metrics:
             ["route"],
             registry=self.registry,
         )
+        # bound once: looking a label up costs more than counting
+        self.served = {route: self.requests.labels(route) for route in ROUTES}
         self.rejected = Counter(
             "ivr_webhook_rejected",
             "Webhook requests refused for a missing or wrong Twilio signature.",

@@ -39,9 +39,9 @@ class SignatureChecker:
 class _Params:
     """Form parameters in the shape ``RequestValidator`` asks for first.
 
-    It looks values up with ``getall`` and falls back through two caught
-    AttributeErrors per parameter otherwise (Werkzeug's MultiDict has only
-    ``getlist``): answering ``getall`` directly skips those exceptions.
+    It looks values up with ``getall`` and, on a plain dict, falls back
+    through two caught AttributeErrors per parameter: answering ``getall``
+    directly skips those exceptions. Twilio never repeats a parameter.
     """
 
     __slots__ = ("_params",)
@@ -56,5 +56,4 @@ class _Params:
         return bool(self._params)
 
     def getall(self, name: str) -> list[str]:
-        getlist = getattr(self._params, "getlist", None)
-        return getlist(name) if getlist else [self._params[name]]
+        return [self._params[name]]

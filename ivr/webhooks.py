@@ -108,7 +108,7 @@ def signed(view: View) -> Callable[[], Response]:
 @bp.post("/incoming")
 @signed
 def incoming(services: Services, form: dict[str, str]) -> Response:
-    services.metrics.requests.labels("incoming").inc()
+    services.metrics.served["incoming"].inc()
     twiml = services.calls.handle(VoiceRequest.from_form(form))
     return Response(twiml, content_type=XML)
 
@@ -116,7 +116,7 @@ def incoming(services: Services, form: dict[str, str]) -> Response:
 @bp.post("/step")
 @signed
 def step(services: Services, form: dict[str, str]) -> Response:
-    services.metrics.requests.labels("step").inc()
+    services.metrics.served["step"].inc()
     query = request.query_string.decode("ascii", "replace")
     twiml = services.calls.handle(VoiceRequest.from_form(form), query)
     return Response(twiml, content_type=XML)
@@ -126,7 +126,7 @@ def step(services: Services, form: dict[str, str]) -> Response:
 @signed
 def status(services: Services, form: dict[str, str]) -> Response:
     """Twilio's status callback: the call's progress, possibly repeated or late."""
-    services.metrics.requests.labels("status").inc()
+    services.metrics.served["status"].inc()
     report = StatusReport.from_form(form)
     if report.call_sid and services.call_log is not None:
         services.call_log.status(
