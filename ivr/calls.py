@@ -82,6 +82,10 @@ class Versions(Protocol):
 class StepLog(Protocol):
     def step(self, call_sid: str, state_step: int, node: str, **fields: object) -> None: ...
 
+    def recording(
+        self, call_sid: str, url: str, duration: int | None, at: datetime | None = None
+    ) -> None: ...
+
 
 class CallHandler:
     def __init__(
@@ -162,6 +166,9 @@ class CallHandler:
             to_number=request.called,
             version=version,
         )
+        recording = step.meta.get("recording_url")
+        if recording:  # the voicemail is kept with the call (and becomes a ticket later)
+            self.call_log.recording(request.call_sid, recording, request.recording_duration, now)
 
     def _log_error(self, request: VoiceRequest, state: CallState | None) -> None:
         if self.call_log is None or not request.call_sid:

@@ -116,6 +116,13 @@ def test_nobody_answering_leads_to_voicemail(app):
     transcript = phone.call([Answer.parse("0")])
     assert transcript.ended == "voicemail-recorded"
     assert any("Obrigado por ligar" in text for text in transcript.heard)
+    recorded = next(t for t in transcript.turns if "RecordingUrl" in t.params)
+    app.extensions["ivr"].call_log.flush()
+    with Session(app.extensions["ivr_engine"]) as session:
+        call = call_log_module.get_call(session, transcript.call_sid)
+        assert call.outcome == "voicemail"
+        assert call.recording_url == recorded.params["RecordingUrl"]
+        assert call.recording_duration == 12
 
 
 def test_call_log_records_path_keys_and_outcome(app, phone):
