@@ -121,14 +121,20 @@ class Renderer:
     def _say(self, parent: VoiceResponse | Gather, text: str) -> None:
         parent.say(text, voice=self.voice, language=self.language)
 
+    def _prompt(self, parent: VoiceResponse | Gather, prompt: Say | Play | Pause) -> None:
+        """What the caller hears, at the top level or inside a <Gather>."""
+        match prompt:
+            case Say(text):
+                self._say(parent, text)
+            case Play(url):
+                parent.play(url)
+            case Pause(seconds):
+                parent.pause(length=seconds)
+
     def _add(self, response: VoiceResponse, action: Action, step: str | None) -> None:
         match action:
-            case Say(text):
-                self._say(response, text)
-            case Play(url):
-                response.play(url)
-            case Pause(seconds):
-                response.pause(length=seconds)
+            case Say() | Play() | Pause():
+                self._prompt(response, action)
             case GatherAction():
                 self._gather(response, action, step)
             case Dial():
@@ -176,10 +182,4 @@ class Renderer:
             kwargs["input"] = "dtmf"
         gather = response.gather(**kwargs)
         for prompt in action.prompts:
-            match prompt:
-                case Say(text):
-                    self._say(gather, text)
-                case Play(url):
-                    gather.play(url)
-                case Pause(seconds):
-                    gather.pause(length=seconds)
+            self._prompt(gather, prompt)
