@@ -31,7 +31,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ivr.app import create_app  # noqa: E402
+from ivr.app import close_app, create_app  # noqa: E402
 from ivr.cli.serve import prepare  # noqa: E402
 from ivr.settings import Settings  # noqa: E402
 from ivr.simulator import Answer, InProcess, Phone  # noqa: E402
@@ -78,7 +78,7 @@ def record_calls(settings: Settings, base_url: str, calls: int, out: Path) -> in
             recorder, TOKEN, caller=f"+55119{index % 100000000:08d}", agents_answer=index % 5 != 0
         )
         phone.call([Answer.parse(k) for k in keys])
-    app.extensions["ivr"].call_log.stop()
+    close_app(app)
     out.write_text("\n".join(recorder.lines) + "\n")
     return len(recorder.lines)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask, Request, Response
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from sqlalchemy import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hours.calendar import EmergencySource
@@ -73,9 +74,21 @@ class Services:
     call_log: Any
     clock: Clock
 
+    engine: Engine
+
     @property
     def public_url(self) -> str | None:
         return self.settings.public_url
+
+    def close(self) -> None:
+        """Write what the call log still holds and release the database."""
+        self.call_log.stop()
+        self.engine.dispose()
+
+
+def close_app(app: Flask) -> None:
+    """Shut an app built by :func:`create_app` down cleanly (tests, tools)."""
+    app.extensions["ivr"].close()
 
 
 def create_app(
@@ -132,6 +145,7 @@ def create_app(
         versions=versions,
         call_log=call_log,
         clock=clock,
+        engine=engine,
     )
     app.extensions["ivr_engine"] = engine
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from ivr.app import close_app
 from ivr.settings import Settings
 from ivr.simulator import Answer, InProcess, Phone, Remote, Transcript
 from ivr.simulator.sandbox import SettableClock, live_menu_text, sandbox_app
@@ -94,8 +95,7 @@ def call(digits, speech, at, caller, called, menu_file, url, no_answer, as_json)
         if url:
             transport.close()
         else:
-            app.extensions["ivr"].call_log.stop()
-            app.extensions["ivr_engine"].dispose()
+            close_app(app)
 
     if as_json:
         click.echo(json.dumps(transcript.as_dict(), ensure_ascii=False, indent=2))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ivr.app import close_app
 from ivr.settings import Settings
 
 
@@ -39,8 +40,7 @@ def test_menus(scenarios_file: Path, menu_file: Path | None, verbose: bool) -> N
         try:
             results = run_scenarios(scenarios, InProcess(app), clock, settings.twilio_auth_token)
         finally:
-            app.extensions["ivr"].call_log.stop()
-            app.extensions["ivr_engine"].dispose()
+            close_app(app)
     for result in results:
         mark = "ok  " if result.passed else "FAIL"
         click.echo(f"{mark} {result.scenario.name}")

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ivr import menu_versions
-from ivr.app import create_app
+from ivr.app import close_app, create_app
 from ivr.db import open_session
 from ivr.menus.loader import load_menu
 from ivr.settings import Settings
@@ -62,8 +62,7 @@ def app(settings: Settings, clock: Clock):
     publish_text(settings.database_url, SHIPPED_MENU.read_text(encoding="utf-8"))
     app = create_app(settings, clock=clock)
     yield app
-    app.extensions["ivr"].call_log.stop()
-    app.extensions["ivr_engine"].dispose()
+    close_app(app)
 
 
 @pytest.fixture

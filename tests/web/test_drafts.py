@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ivr import menu_versions
-from ivr.app import create_app
+from ivr.app import close_app, create_app
 from ivr.db import open_session
 from ivr.menus.loader import load_menu
 from ivr.simulator import Answer, InProcess, Phone
@@ -49,8 +49,7 @@ def test_draft_is_heard_by_the_test_number_only_then_promoted(settings, clock):
             assert menu_versions.current_draft(session) is None
         assert first_words("+5511987654321").startswith(DRAFT_GREETING)
     finally:
-        app.extensions["ivr"].call_log.stop()
-        app.extensions["ivr_engine"].dispose()
+        close_app(app)
 
 
 @pytest.fixture
@@ -59,8 +58,7 @@ def eager_app(settings, clock):
     publish_text(settings.database_url, SHIPPED_MENU.read_text(encoding="utf-8"))
     app = create_app(settings, clock=clock, menu_refresh_seconds=0)
     yield app
-    app.extensions["ivr"].call_log.stop()
-    app.extensions["ivr_engine"].dispose()
+    close_app(app)
 
 
 def test_a_call_in_progress_keeps_its_version_when_a_new_one_is_published(eager_app, settings):

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from twilio.request_validator import RequestValidator
 
-from ivr.app import create_app
+from ivr.app import close_app, create_app
 from tests.web.conftest import AUTH_TOKEN, SHIPPED_MENU, publish_text
 
 PUBLIC = "https://ivr.example.com.br"
@@ -34,8 +34,7 @@ def make_app(settings, clock):
 
     yield build
     for app in apps:
-        app.extensions["ivr"].call_log.stop()
-        app.extensions["ivr_engine"].dispose()
+        close_app(app)
 
 
 def signed_for(url: str) -> dict[str, str]:
