@@ -5,6 +5,7 @@ Nothing connects, reads the clock or loads a file at import time.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import sys
 from collections.abc import Callable
@@ -124,6 +125,8 @@ def create_app(
         # interval serves about a quarter more webhooks per second.
         sys.setswitchinterval(WEB_SWITCH_INTERVAL)
         call_log.start()
+        # A worker that gunicorn stops gracefully writes what is still queued.
+        atexit.register(call_log.stop)
     closures = ClosureCache(engine, clock)
     versions = VersionCache(engine, release_loader(closures), refresh_interval=menu_refresh_seconds)
     _warm_up(versions, clock)
