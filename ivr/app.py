@@ -39,13 +39,20 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def release_loader(emergencies: EmergencySource) -> Callable[[str], Release]:
-    """How a stored menu version becomes something that serves calls: parsed once."""
+def release_loader(emergencies: EmergencySource, voice: str) -> Callable[[str], Release]:
+    """How a stored menu version becomes something that serves calls: parsed once.
+
+    ``voice`` is the deployment's default; a menu may name its own voice.
+    """
 
     def load_release(text: str) -> Release:
         menu = load_menu(text, "menus.yaml")
         schedules = menu.schedules or parse_schedules(SHIPPED_SCHEDULES)
-        return Release(menu=menu, hours=Hours(schedules, emergencies=emergencies))
+        return Release(
+            menu=menu,
+            hours=Hours(schedules, emergencies=emergencies),
+            renderer=Renderer(menu.voice or voice, menu.language),
+        )
 
     return load_release
 
@@ -128,7 +135,9 @@ def create_app(
         # A worker that gunicorn stops gracefully writes what is still queued.
         atexit.register(call_log.stop)
     closures = ClosureCache(engine, clock)
-    versions = VersionCache(engine, release_loader(closures), refresh_interval=menu_refresh_seconds)
+    versions = VersionCache(
+        engine, release_loader(closures, settings.voice), refresh_interval=menu_refresh_seconds
+    )
     _warm_up(versions, clock)
     renderer = Renderer(settings.voice)
     calls = CallHandler(

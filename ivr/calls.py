@@ -71,6 +71,7 @@ class Release:
 
     menu: Menu
     hours: HoursOracle = field(default_factory=AlwaysOpen)
+    renderer: Renderer | None = None  # the menu's own voice; None: the app's default
 
 
 class Versions(Protocol):
@@ -114,25 +115,28 @@ class CallHandler:
         try:
             state = parse_state(query) if query is not None else None
             now = self.clock()
-            step, version, node = self._run(request, state, now)
+            step, version, node, release = self._run(request, state, now)
+            twiml = (release.renderer or self.renderer).render(step.actions)
         except Exception:
             log.exception("voice webhook failed for CallSid=%s", request.call_sid)
             self.on_error()
             self._log_error(request, state)
             return self.error_twiml
         self._log(request, state, step, version, node, now)
-        return self.renderer.render(step.actions)
+        return twiml
 
     def _run(
         self, request: VoiceRequest, state: CallState | None, now: datetime
-    ) -> tuple[Step, int, str]:
+    ) -> tuple[Step, int, str, Release]:
         if state is None:
             version, release = self.versions.for_caller(request.caller)
             ctx = self._context(request, release, now)
-            return engine.start(release.menu, version, ctx), version, release.menu.start
+            step = engine.start(release.menu, version, ctx)
+            return step, version, release.menu.start, release
         release = self.versions.get(state.version)
         ctx = self._context(request, release, now)
-        return engine.advance(release.menu, state, request.event(), ctx), state.version, state.node
+        step = engine.advance(release.menu, state, request.event(), ctx)
+        return step, state.version, state.node, release
 
     @staticmethod
     def _context(request: VoiceRequest, release: Release, now: datetime) -> CallContext:

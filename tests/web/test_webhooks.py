@@ -168,3 +168,21 @@ def test_healthz_and_metrics(app, phone):
     phone.call([Answer.parse("0")])
     metrics = client.get("/metrics").get_data(as_text=True)
     assert 'ivr_webhook_requests_total{route="incoming"} 1.0' in metrics
+
+
+def test_a_menu_may_choose_its_own_voice(settings, clock):
+    from ivr.app import close_app, create_app
+    from ivr.simulator import InProcess
+    from tests.web.conftest import SHIPPED_MENU, publish_text
+
+    text = SHIPPED_MENU.read_text(encoding="utf-8").replace(
+        "start: boas_vindas", "start: boas_vindas\nvoice: Polly.Thiago", 1
+    )
+    publish_text(settings.database_url, text)
+    app = create_app(settings, clock=clock)
+    try:
+        transcript = Phone(InProcess(app), AUTH_TOKEN).call([Answer.parse("0")])
+        root = ET.fromstring(transcript.turns[0].twiml)
+        assert {say.get("voice") for say in root.iter("Say")} == {"Polly.Thiago"}
+    finally:
+        close_app(app)
