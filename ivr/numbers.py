@@ -14,3 +14,29 @@ def e164(text: str, region: str = "BR") -> str:
     if not phonenumbers.is_valid_number(number):
         raise ValueError(f"not a valid phone number: {text!r}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+MASK = "••••"
+
+
+def masked(number: str | None) -> str:
+    """A caller's number with only its last 4 digits shown (LGPD).
+
+    ``"+5511987654321"`` → ``"+55 •• ••••-4321"``; other countries keep only
+    their calling code (``"+1 ••••2671"``). What is no phone number (Twilio's
+    ``"anonymous"``, a ``client:`` identity) or too short to hide anything is
+    masked whole: the digits shown never tell how long the number is.
+    """
+    if not number:
+        return "—"
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return MASK
+    national = str(parsed.national_number)
+    if len(national) < 8:  # the last 4 digits would be half of it or more
+        return f"+{parsed.country_code} {MASK}"
+    last4 = national[-4:]
+    if parsed.country_code == 55:
+        return f"+55 •• {MASK}-{last4}"
+    return f"+{parsed.country_code} {MASK}{last4}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ivr.cli.call import call
+from ivr.cli.calls import calls
 from ivr.cli.closures import close, list_closures, reopen
 from ivr.cli.db import db
 from ivr.cli.hours import hours
@@ -22,6 +23,7 @@ main.add_command(serve)
 menus.add_command(test_menus)
 main.add_command(menus)
 main.add_command(call)
+main.add_command(calls)
 
 main.add_command(db)
 for _command in (close, reopen, list_closures):

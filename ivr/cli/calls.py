@@ -1,0 +1,177 @@
+"""``ivr calls …``: the call log as a supervisor reads it.
+
+Callers' numbers are personal data (LGPD): they print masked, last 4 digits
+only, unless ``ivr calls show --show-number`` asks for one call's number.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+from sqlalchemy.orm import Session
+
+from ivr.db import open_session
+from ivr.models import Call, CallStep
+from ivr.numbers import masked
+from ivr.settings import Settings
+
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+
+
+def local_time(instant: datetime | None) -> str:
+    """``24/11/2026 10h00`` in São Paulo time; ``—`` when there is none."""
+    if instant is None:
+        return "—"
+    return instant.astimezone(SAO_PAULO).strftime("%d/%m/%Y %Hh%M")
+
+
+def _iso(instant: datetime | None) -> str | None:
+    return instant.astimezone(SAO_PAULO).isoformat() if instant is not None else None
+
+
+def transfer_target(detail: str) -> str:
+    """A transfer's target as ``ivr call`` prints it: ``queue:suporte-erp``, a number, a SIP URI."""
+    if detail.startswith(("+", "sip:", "queue:")) or not detail:
+        return detail
+    return f"queue:{detail}"
+
+
+def outcome_text(call: Call) -> str:
+    """How the call ended in a few words, e.g. ``transferred → queue:suporte-erp``."""
+    detail = call.outcome_detail or ""
+    match call.outcome:
+        case None:
+            return "in progress" if call.ended_at is None else "—"
+        case "transferred":
+            return f"transferred → {transfer_target(detail)}"
+        case "voicemail":
+            return "voicemail"
+        case "hung_up" | "timed_out":
+            return f"{call.outcome} in {detail}" if detail else call.outcome
+        case _:
+            return f"{call.outcome}: {detail}" if detail else call.outcome
+
+
+def call_data(call: Call, *, show_number: bool = False) -> dict[str, Any]:
+    """The call's header as plain data; the caller's number masked unless asked."""
+    return {
+        "call_sid": call.call_sid,
+        "started_at": _iso(call.started_at),
+        "ended_at": _iso(call.ended_at),
+        "from": call.from_number if show_number else masked(call.from_number),
+        "to": call.to_number,
+        "line": call.line,
+        "status": call.status,
+        "duration": call.duration,
+        "outcome": call.outcome,
+        "outcome_detail": call.outcome_detail,
+        "menu_version": call.menu_version,
+        "recording_url": call.recording_url,
+        "recording_duration": call.recording_duration,
+    }
+
+
+def step_data(step: CallStep) -> dict[str, Any]:
+    return {
+        "step": step.step,
+        "node": step.node,
+        "digits": step.digits,
+        "speech": step.speech,
+        "entered": list(step.path or []),
+        "outcome": step.outcome,
+        "outcome_detail": step.outcome_detail,
+        "at": _iso(step.at),
+    }
+
+
+def _session() -> AbstractContextManager[Session]:
+    """A read session on the configured database, migrated to the latest schema."""
+    return open_session(Settings.from_env().database_url, migrate=True)
+
+
+@click.group()
+def calls() -> None:
+    """The call log: recent calls and the path each one took."""
+
+
+@calls.command("list")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many calls."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the calls as JSON (numbers masked).")
+def list_calls(limit: int, as_json: bool) -> None:
+    """The most recent calls, newest first, one line each."""
+    from ivr.call_log import recent_calls
+
+    with _session() as session:
+        rows = recent_calls(session, limit)
+        if as_json:
+            data = [call_data(call) for call in rows]
+            click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+            return
+        if not rows:
+            click.echo("no calls yet")
+        for call in rows:
+            click.echo(
+                f"{local_time(call.started_at)}  {call.call_sid}  {masked(call.from_number):<17} "
+                f"{call.line or '—':<10} {call.status or '—':<11} {outcome_text(call)}"
+            )
+
+
+def _keys(step: CallStep) -> str:
+    parts = []
+    if step.digits:
+        parts.append(f"keys {step.digits}")
+    if step.speech:
+        parts.append(f'said "{step.speech}"')
+    return ", ".join(parts)
+
+
+@calls.command("show")
+@click.argument("call_sid")
+@click.option("--show-number", is_flag=True, help="Show the caller's full number (personal data).")
+@click.option("--json", "as_json", is_flag=True, help="Print the call and its steps as JSON.")
+def show_call(call_sid: str, show_number: bool, as_json: bool) -> None:
+    """One call: who (masked), when, how it ended, and each step of its path."""
+    from ivr.call_log import get_call
+
+    with _session() as session:
+        call = get_call(session, call_sid)
+        if call is None:
+            raise click.ClickException(f"no call {call_sid} in the call log")
+        if as_json:
+            data = call_data(call, show_number=show_number)
+            data["steps"] = [step_data(step) for step in call.steps]
+            click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+            return
+        caller = call.from_number if show_number else masked(call.from_number)
+        duration = f" ({call.duration} s)" if call.duration is not None else ""
+        version = f"version {call.menu_version}" if call.menu_version is not None else "—"
+        click.echo(f"call {call.call_sid}")
+        click.echo(f"  started   {local_time(call.started_at)} (America/Sao_Paulo)")
+        click.echo(f"  from      {caller}")
+        click.echo(f"  to        {call.to_number or '—'}")
+        click.echo(f"  line      {call.line or '—'}")
+        click.echo(f"  menu      {version}")
+        click.echo(f"  status    {call.status or '—'}{duration}")
+        click.echo(f"  outcome   {outcome_text(call)}")
+        if call.recording_url:
+            length = (
+                f" ({call.recording_duration} s)" if call.recording_duration is not None else ""
+            )
+            click.echo(f"  recording {call.recording_url}{length}")
+        click.echo("path:")
+        if not call.steps:
+            click.echo("  (no steps logged)")
+        for step in call.steps:
+            parts = [f"  #{step.step:<3} {step.node:<20} {_keys(step) or '—':<16}"]
+            if step.path:
+                parts.append("entered " + " → ".join(step.path))
+            if step.outcome:
+                parts.append(f"[{step.outcome}]")
+            click.echo(" ".join(parts).rstrip())

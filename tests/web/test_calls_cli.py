@@ -1,0 +1,134 @@
+"""``ivr calls list/show``: the call log of real simulated calls, as a supervisor reads it."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from ivr.cli import main
+from ivr.numbers import masked
+from ivr.simulator import Answer, InProcess, Phone
+from tests.web.conftest import AUTH_TOKEN, OPEN_INSTANT
+
+CALLER = "+5511912344321"
+HIDDEN = "91234"  # any part of the number before its last 4 digits
+
+
+@pytest.fixture
+def ivr(settings, tmp_path, monkeypatch):
+    """Run ``ivr …`` on the app's database, from an empty folder."""
+    workdir = tmp_path / "cwd"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+    monkeypatch.setenv("IVR_DATABASE_URL", settings.database_url)
+    runner = CliRunner()
+
+    def run(*args: str, code: int = 0) -> str:
+        result = runner.invoke(main, list(args))
+        assert result.exit_code == code, result.output
+        return result.output
+
+    return run
+
+
+@pytest.fixture
+def placed(app, clock):
+    """Three calls a minute apart: transferred to ERP, a voicemail, a hang-up at the menu."""
+    sids = {}
+    caller = Phone(InProcess(app), AUTH_TOKEN, caller=CALLER)
+    sids["erp"] = caller.call([Answer.parse(key) for key in ("2", "1", "1")]).call_sid
+    clock.now = OPEN_INSTANT + timedelta(minutes=1)
+    nobody = Phone(InProcess(app), AUTH_TOKEN, caller=CALLER, agents_answer=False)
+    voicemail = nobody.call([Answer.parse("0")])
+    sids["voicemail"] = voicemail.call_sid
+    recorded = next(t for t in voicemail.turns if "RecordingUrl" in t.params)
+    sids["recording"] = recorded.params["RecordingUrl"]
+    clock.now = OPEN_INSTANT + timedelta(minutes=2)
+    sids["hung_up"] = "CA" + "9" * 32
+    caller.signed_post("/voice/incoming", caller.base_params(sids["hung_up"], "ringing"))
+    caller.signed_post("/voice/status", caller.base_params(sids["hung_up"], "completed"))
+    assert app.extensions["ivr"].call_log.flush()
+    return sids
+
+
+def test_list_is_newest_first_with_the_number_masked_and_the_outcome(ivr, placed):
+    lines = ivr("calls", "list").splitlines()
+    assert [line.split()[2] for line in lines] == [
+        placed["hung_up"],
+        placed["voicemail"],
+        placed["erp"],
+    ]
+    assert lines[0].startswith("24/11/2026 10h02")  # São Paulo time, not UTC
+    assert lines[2].startswith("24/11/2026 10h00")
+    assert all("+55 •• ••••-4321" in line for line in lines)
+    assert HIDDEN not in "\n".join(lines)
+    assert lines[0].endswith("hung_up in principal")
+    assert lines[1].endswith("voicemail")
+    assert lines[2].endswith("transferred → queue:suporte-erp")
+    assert " erp " in lines[2]
+
+
+def test_list_limit_keeps_the_newest(ivr, placed):
+    lines = ivr("calls", "list", "--limit", "1").splitlines()
+    assert len(lines) == 1
+    assert placed["hung_up"] in lines[0]
+
+
+def test_list_json_is_masked(ivr, placed):
+    data = json.loads(ivr("calls", "list", "--json"))
+    assert [row["call_sid"] for row in data][-1] == placed["erp"]
+    assert {row["from"] for row in data} == {"+55 •• ••••-4321"}
+    assert data[-1]["outcome"] == "transferred"
+    assert data[-1]["started_at"] == "2026-11-24T10:00:00-03:00"
+
+
+def test_show_gives_the_keys_and_nodes_of_each_step(ivr, placed):
+    output = ivr("calls", "show", placed["erp"])
+    assert "+55 •• ••••-4321" in output
+    assert HIDDEN not in output
+    assert "outcome   transferred → queue:suporte-erp" in output
+    steps = output.split("path:\n")[1].splitlines()
+    assert ["keys 2" in steps[1], "keys 1" in steps[2], "keys 1" in steps[3]] == [True] * 3
+    assert "principal" in steps[1] and "entered produtos" in steps[1]
+    assert "entered linha_horario → atendente_linha" in steps[3]
+    assert "recording" not in output
+
+
+def test_show_a_voicemail_gives_the_recording(ivr, placed):
+    output = ivr("calls", "show", placed["voicemail"])
+    assert "outcome   voicemail" in output
+    assert f"recording {placed['recording']} (12 s)" in output
+
+
+def test_the_full_number_only_with_show_number(ivr, placed):
+    assert CALLER not in ivr("calls", "show", placed["erp"])
+    assert f"from      {CALLER}" in ivr("calls", "show", placed["erp"], "--show-number")
+    data = json.loads(ivr("calls", "show", placed["erp"], "--json"))
+    assert data["from"] == "+55 •• ••••-4321"
+    assert [step["digits"] for step in data["steps"] if step["digits"]] == ["2", "1", "1"]
+    assert data["steps"][1]["entered"] == ["produtos"]
+    shown = json.loads(ivr("calls", "show", placed["erp"], "--json", "--show-number"))
+    assert shown["from"] == CALLER
+
+
+def test_show_an_unknown_call_fails(ivr, placed):
+    assert "no call CAnope" in ivr("calls", "show", "CAnope", code=1)
+
+
+@pytest.mark.parametrize(
+    ("number", "shown"),
+    [
+        ("+5511987654321", "+55 •• ••••-4321"),
+        ("+551130044321", "+55 •• ••••-4321"),  # a landline looks like a mobile
+        ("+12025550123", "+1 ••••0123"),
+        ("+266696687", "+266 ••••"),  # too short: the last 4 would be half of it
+        ("anonymous", "••••"),
+        ("client:alice", "••••"),
+        (None, "—"),
+    ],
+)
+def test_masked_shows_at_most_the_last_four_digits(number, shown):
+    assert masked(number) == shown
