@@ -38,15 +38,37 @@ def print_turns(transcript: Transcript) -> None:
     )
 
 
-def keyboard(heard: list[str]) -> Answer:
-    """Interactive answers: print what was said since the last question, read a line."""
-    for text in heard[keyboard.shown :]:  # type: ignore[attr-defined]
-        click.echo(f"  🔊 {text}")
-    keyboard.shown = len(heard)  # type: ignore[attr-defined]
-    raw = click.prompt(
-        "  teclas (Enter = silêncio, s:texto = fala)", default="", show_default=False
-    )
-    return Answer.parse(raw.strip())
+class Keyboard:
+    """Interactive answers: print what was said since the last question, read a line.
+
+    The phone hands over each turn's own ``heard`` list (a new list per
+    webhook request, and it may grow after the question, e.g. after a
+    silence), so what was printed is counted per list, not over the call.
+    """
+
+    def __init__(self) -> None:
+        self._printed: list[tuple[list[str], int]] = []  # (a turn's heard, how much printed)
+
+    def __call__(self, heard: list[str]) -> Answer:
+        self._echo(heard)
+        raw = click.prompt(
+            "  teclas (Enter = silêncio, s:texto = fala)", default="", show_default=False
+        )
+        return Answer.parse(raw.strip())
+
+    def finish(self, transcript: Transcript) -> None:
+        """Print what the caller heard after the last question."""
+        for turn in transcript.turns:
+            self._echo(turn.heard)
+
+    def _echo(self, heard: list[str]) -> None:
+        """Print the unprinted rest of every list seen so far, ``heard`` last."""
+        if not any(seen is heard for seen, _count in self._printed):
+            self._printed.append((heard, 0))
+        for index, (seen, count) in enumerate(self._printed):
+            for text in seen[count:]:
+                click.echo(f"  🔊 {text}")
+            self._printed[index] = (seen, len(seen))
 
 
 @click.command()
@@ -72,8 +94,8 @@ def call(digits, speech, at, caller, called, menu_file, url, no_answer, as_json)
     instant = _instant(at)
     tokens = [f"s:{text}" for text in speech] + (digits.split() if digits else [])
     interactive = not tokens and digits is None and sys.stdin.isatty() and not as_json
+    keyboard = Keyboard()
     answers = keyboard if interactive else [Answer.parse(token) for token in tokens]
-    keyboard.shown = 0  # type: ignore[attr-defined]
 
     with tempfile.TemporaryDirectory() as workdir:
         if url:
@@ -102,8 +124,7 @@ def call(digits, speech, at, caller, called, menu_file, url, no_answer, as_json)
     elif not interactive:
         print_turns(transcript)
     else:
-        for text in transcript.heard[keyboard.shown :]:  # type: ignore[attr-defined]
-            click.echo(f"  🔊 {text}")
+        keyboard.finish(transcript)
         click.echo(f"fim da ligação: {transcript.ended}")
     if transcript.ended.startswith("http-"):
         sys.exit(1)
