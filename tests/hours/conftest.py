@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from hours.calendar import Calendar
-from hours.schedule import SHIPPED_SCHEDULES, Schedule, parse_schedules
+from hours.schedule import Schedule
+from ivr.menus.loader import load_menu
 
 SP = ZoneInfo("America/Sao_Paulo")
 
 
+SHIPPED_MENU = Path(__file__).resolve().parents[2] / "menus.yaml"
+
+
 @pytest.fixture(scope="session")
 def shipped() -> dict[str, Schedule]:
-    return parse_schedules(SHIPPED_SCHEDULES)
+    """The schedules of the shipped menus.yaml: what callers of the shipped line get."""
+    return dict(load_menu(SHIPPED_MENU.read_text(encoding="utf-8")).schedules)
 
 
 @pytest.fixture

@@ -131,3 +131,15 @@ def test_problems_carry_their_location_for_a_located_loader():
     with pytest.raises(ScheduleError) as info:
         parse_schedules({"a": {"week": {"seg": ["x"]}}})
     assert info.value.problems[0][0] == ("schedules", "a", "week", "seg", 0)
+
+
+def test_built_in_schedules_match_the_shipped_menu(shipped) -> None:
+    """A menu without `schedules:` gets the shipped line's hours (minus its closures)."""
+    from hours.schedule import SHIPPED_SCHEDULES, parse_schedules
+
+    built_in = parse_schedules(SHIPPED_SCHEDULES)
+    assert set(built_in) == set(shipped)
+    for name, schedule in built_in.items():
+        assert schedule.week == shipped[name].week
+        assert schedule.holidays == shipped[name].holidays
+        assert schedule.timezone == shipped[name].timezone
