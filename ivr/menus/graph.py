@@ -7,15 +7,18 @@ for SVG or PNG. Mermaid and DOT need no binary.
 
 What the picture shows:
 
-- an "incoming call" entry pointing at ``start``;
+Labels are in Portuguese: the picture is for supervisors.
+
+- a "chamada recebida" entry pointing at ``start``;
 - one box per node, its shape by kind: menus are rectangles, hours branches
   diamonds, messages parallelograms, gotos small circles;
 - the ends of a path filled in colour: transfers (green, with their target:
   queue, number, SIP address or product line), voicemail (amber, a
   cylinder) and hangup (red, a stadium/octagon);
 - arrows labelled with what takes them: the option keys (and the product
-  line the option sets), "open" / "closed", "after N tries", "no answer"
-  (a transfer's fallback), "after recording" (a voicemail's next).
+  line the option sets), "aberto" / "fechado", "após N tentativas
+  inválidas", "sem atendimento" (a transfer's fallback), "após a gravação"
+  (a voicemail's next).
 
 The labels are English like the lint messages; node ids and line names are
 the document's own.
@@ -79,7 +82,7 @@ class MenuGraph:
 
 def menu_graph(menu: Menu) -> MenuGraph:
     """Boxes and arrows of ``menu``, in document order, the entry first."""
-    boxes = [Box(ENTRY, "entry", "incoming call", "")]
+    boxes = [Box(ENTRY, "entry", "chamada recebida", "")]
     arrows = [Arrow(ENTRY, menu.start, "", True)]
     for node_id, node in menu.nodes.items():
         shape, detail = _describe(node, menu)
@@ -91,35 +94,37 @@ def menu_graph(menu: Menu) -> MenuGraph:
 def _describe(node: NodeModel, menu: Menu) -> tuple[Shape, str]:
     if isinstance(node, MenuNode):
         count = len(node.options)
-        return "menu", f"menu · {count} option{'s' if count != 1 else ''}"
+        return "menu", f"menu · {count} {'opção' if count == 1 else 'opções'}"
     if isinstance(node, HoursNode):
-        schedule = node.schedule or "the chosen line's"
-        return "hours", f"open now? ({schedule} schedule)"
+        schedule = f"horário {node.schedule}" if node.schedule else "horário da linha escolhida"
+        return "hours", f"aberto agora? ({schedule})"
     if isinstance(node, MessageNode):
-        return "message", "message" if node.play is None else "message (audio)"
+        return "message", "mensagem" if node.play is None else "mensagem (áudio)"
     if isinstance(node, GotoNode):
-        return "goto", "goto"
+        return "goto", "ir para"
     if isinstance(node, TransferNode):
-        return "transfer", "transfer to " + _transfer_target(node, menu)
+        return "transfer", "transferir para " + _transfer_target(node, menu)
     if isinstance(node, VoicemailNode):
-        return "voicemail", f"voicemail (up to {node.max_length} s)"
+        return "voicemail", f"recado (até {node.max_length} s)"
     if isinstance(node, HangupNode):
-        return "hangup", "hang up"
+        return "hangup", "desligar"
     return "message", type(node).__name__  # a kind added later: drawn plainly
 
 
 def _transfer_target(node: TransferNode, menu: Menu) -> str:
     if node.number is not None:
-        return f"number {node.number}"
+        return f"o número {node.number}"
     if node.sip is not None:
-        return f"SIP {node.sip}"
+        return f"o SIP {node.sip}"
     if node.line == CURRENT:
-        otherwise = f", else queue {node.queue}" if node.queue is not None else ""
-        return f"the chosen line's queue{otherwise}"
+        otherwise = f", senão a fila {node.queue}" if node.queue is not None else ""
+        return f"a fila da linha escolhida{otherwise}"
     if node.line is not None:
         line = menu.lines.get(node.line)
-        return f"line {node.line} (queue {line.queue})" if line is not None else f"line {node.line}"
-    return f"queue {node.queue}"
+        if line is None:
+            return f"a linha {node.line}"
+        return f"a linha {node.line} (fila {line.queue})"
+    return f"a fila {node.queue}"
 
 
 def _arrows(node_id: str, node: NodeModel, menu: Menu) -> Iterator[Arrow]:
@@ -132,19 +137,19 @@ def _arrows(node_id: str, node: NodeModel, menu: Menu) -> Iterator[Arrow]:
             label = ", ".join(keys)
             if line_id is not None:
                 line = menu.lines.get(line_id)
-                label += f" · line {line.name if line is not None else line_id}"
+                label += f" · linha {line.name if line is not None else line_id}"
             yield Arrow(node_id, target, label, True)
-        tries = "try" if node.retries == 1 else "tries"
-        yield Arrow(node_id, node.after_retries, f"after {node.retries} failed {tries}", False)
+        tries = "tentativa inválida" if node.retries == 1 else "tentativas inválidas"
+        yield Arrow(node_id, node.after_retries, f"após {node.retries} {tries}", False)
     elif isinstance(node, HoursNode):
-        yield Arrow(node_id, node.open, "open", True)
-        yield Arrow(node_id, node.closed, "closed", True)
+        yield Arrow(node_id, node.open, "aberto", True)
+        yield Arrow(node_id, node.closed, "fechado", True)
     elif isinstance(node, TransferNode):
         if node.fallback is not None:
-            yield Arrow(node_id, node.fallback, "no answer", False)
+            yield Arrow(node_id, node.fallback, "sem atendimento", False)
     elif isinstance(node, VoicemailNode):
         if node.next is not None:
-            yield Arrow(node_id, node.next, "after recording", True)
+            yield Arrow(node_id, node.next, "após a gravação", True)
     else:  # message, goto, and any kind added later: follow its graph methods
         for _, target in node.flow_targets():
             yield Arrow(node_id, target, "", True)

@@ -67,23 +67,23 @@ def mermaid_of(text: str) -> str:
 def test_mermaid_draws_every_node_and_labelled_edge() -> None:
     lines = mermaid_of(SMALL).splitlines()
     assert lines[0] == "flowchart TD"
-    assert '    n0(("incoming call"))' in lines
-    assert '    n1{"horario<br/>open now? (the chosen line\'s schedule)"}' in lines
-    assert '    n2["principal<br/>menu · 3 options"]' in lines
-    assert '    n3[["fiscal<br/>transfer to line fiscal (queue suporte-fiscal)"]]' in lines
-    assert '    n4[["atendente<br/>transfer to number +551130001000"]]' in lines
-    assert '    n5[("recado<br/>voicemail (up to 120 s)")]' in lines
-    assert '    n6(["fim<br/>hang up"])' in lines
+    assert '    n0(("chamada recebida"))' in lines
+    assert '    n1{"horario<br/>aberto agora? (horário da linha escolhida)"}' in lines
+    assert '    n2["principal<br/>menu · 3 opções"]' in lines
+    assert '    n3[["fiscal<br/>transferir para a linha fiscal (fila suporte-fiscal)"]]' in lines
+    assert '    n4[["atendente<br/>transferir para o número +551130001000"]]' in lines
+    assert '    n5[("recado<br/>recado (até 120 s)")]' in lines
+    assert '    n6(["fim<br/>desligar"])' in lines
     edges = [line.strip() for line in lines if "->" in line]
     assert edges == [
         "n0 --> n1",
-        'n1 -->|"open"| n2',
-        'n1 -->|"closed"| n5',
-        'n2 -->|"1 · line Fiscal e NF-e"| n3',
+        'n1 -->|"aberto"| n2',
+        'n1 -->|"fechado"| n5',
+        'n2 -->|"1 · linha Fiscal e NF-e"| n3',
         'n2 -->|"0, #35;"| n4',  # keys to one place share an arrow; '#' is escaped
-        'n2 -.->|"after 2 failed tries"| n5',
-        'n3 -.->|"no answer"| n5',
-        'n5 -->|"after recording"| n6',
+        'n2 -.->|"após 2 tentativas inválidas"| n5',
+        'n3 -.->|"sem atendimento"| n5',
+        'n5 -->|"após a gravação"| n6',
     ]
 
 
@@ -97,18 +97,18 @@ def test_the_ends_of_each_path_are_coloured_by_kind() -> None:
 def test_node_ids_never_clash_with_mermaid_keywords() -> None:
     text = SMALL.replace("fim", "end").replace("recado", "graph")
     mermaid = mermaid_of(text)
-    assert '(["end<br/>hang up"])' in mermaid
+    assert '(["end<br/>desligar"])' in mermaid
     assert " end\n" not in mermaid.replace("classDef", "")  # ids are n0, n1 …
 
 
 def test_dot_names_nodes_by_id_and_dashes_failure_edges() -> None:
     dot = to_dot(menu_graph(load_menu(SMALL)))
     assert dot.startswith("digraph menu {\n")
-    assert '"principal" -> "fiscal" [label="1 · line Fiscal e NF-e"];' in dot
-    assert '"horario" -> "recado" [label="closed"];' in dot
-    assert '"fiscal" -> "recado" [label="no answer", style=dashed' in dot
+    assert '"principal" -> "fiscal" [label="1 · linha Fiscal e NF-e"];' in dot
+    assert '"horario" -> "recado" [label="fechado"];' in dot
+    assert '"fiscal" -> "recado" [label="sem atendimento", style=dashed' in dot
     assert '"(call)" -> "horario";' in dot
-    assert '"fim" [label="fim\\nhang up", shape=octagon' in dot
+    assert '"fim" [label="fim\\ndesligar", shape=octagon' in dot
 
 
 def test_a_missing_dot_program_is_a_clear_error() -> None:
@@ -125,7 +125,7 @@ def test_the_shipped_menu_renders_to_svg_naming_every_node() -> None:
     titles = {el.text for el in root.iter("{http://www.w3.org/2000/svg}title")}
     assert set(menu.nodes) <= titles
     texts = {el.text for el in root.iter("{http://www.w3.org/2000/svg}text")}
-    assert "transfer to queue suporte-urgente" in texts
+    assert "transferir para a fila suporte-urgente" in texts
 
 
 @needs_dot
@@ -150,7 +150,7 @@ def test_graph_cli_writes_mermaid_of_a_file(workdir: Path) -> None:
     (workdir / "small.yaml").write_text(SMALL, encoding="utf-8")
     result = CliRunner().invoke(menus, ["graph", "small.yaml", "--format", "mermaid"])
     assert result.exit_code == 0, result.output
-    assert 'n1 -->|"open"| n2' in result.stdout
+    assert 'n1 -->|"aberto"| n2' in result.stdout
     assert result.stdout.startswith("flowchart TD\n")
 
 
