@@ -102,7 +102,9 @@ def closed_phrase(status: Status) -> str:
         lead = _sentence(status.detail or "Nosso atendimento está fechado no momento")
         return f"{lead} {returns}"
     if reason is Reason.CLOSURE:
-        return f"Nosso atendimento está fechado: {_sentence(status.detail or '')} {returns}"
+        we_return = f"Voltamos {back}." if back else returns
+        # said for whole-day and partial-day closures alike
+        return f"Não há atendimento neste horário: {_sentence(status.detail or '')} {we_return}"
     if reason is Reason.HOLIDAY:
         return f"Hoje é feriado: {_sentence(status.detail or '')} {returns}"
     if reason is Reason.LUNCH:

@@ -94,3 +94,18 @@ def test_schedule_sentence(padrao: Calendar):
         "Nosso atendimento funciona de segunda a sexta-feira, das 9h às 18h, "
         "e aos sábados, das 9h às 13h."
     )
+
+
+def test_christmas_eve_afternoon_names_the_closure_and_the_next_working_day(shipped) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from hours.calendar import Calendar
+    from hours.phrases import closed_phrase
+
+    at = datetime(2026, 12, 24, 13, 0, tzinfo=ZoneInfo("America/Sao_Paulo"))
+    phrase = closed_phrase(Calendar(shipped["padrao"]).status(at))
+    assert phrase == (
+        "Não há atendimento neste horário: Véspera de Natal. "
+        "Voltamos na segunda-feira, 28 de dezembro, às 9h."
+    )
