@@ -3,7 +3,8 @@
 1. Records realistic calls (every step of several call paths, thousands of
    distinct CallSids) through the real app in-process, keeping each signed
    request exactly as Twilio would send it.
-2. Serves the IVR (``ivr.wsgi:app``, on a fresh SQLite database with the
+2. Serves the IVR (``ivr.wsgi:app``'s app with its clock fixed in business
+   hours, see bench/ivr_app.py, on a fresh SQLite database with the
    shipped menu published) and then a bare Flask route returning a constant
    TwiML string, each under the same gunicorn settings.
 3. Replays the recorded requests against each with wrk and prints
@@ -31,6 +32,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.ivr_app import at_business_hours  # noqa: E402
 from ivr.app import close_app, create_app  # noqa: E402
 from ivr.cli.serve import prepare  # noqa: E402
 from ivr.settings import Settings  # noqa: E402
@@ -71,7 +73,7 @@ class Recorder(InProcess):
 
 
 def record_calls(settings: Settings, base_url: str, calls: int, out: Path) -> int:
-    app = create_app(settings)
+    app = create_app(settings, clock=at_business_hours)
     recorder = Recorder(app, base_url)
     for index, keys in zip(range(calls), itertools.cycle(PATHS), strict=False):
         phone = Phone(
@@ -180,7 +182,7 @@ def main() -> None:
 
         results = {}
         for name, spec, port_ in (
-            ("ivr", "ivr.wsgi:app", port),
+            ("ivr", "bench.ivr_app:app", port),
             ("bare flask", "bench.bare_app:app", free_port()),
         ):
             server = serve(spec, port_, env, args.workers)
