@@ -121,12 +121,13 @@ class CallLog:
     ``batch_size`` bounds the events per transaction; when fewer are queued,
     the writer waits up to ``linger`` seconds for more (``flush`` and
     ``stop`` cut that short), since a transaction's fixed cost dwarfs the
-    cost of one more event in it. A quarter of a second keeps the call log
-    fresh enough for people and, measured with ``make bench``, lets the web
-    process serve about a tenth more webhooks than 50 ms did: fewer, larger
-    batches mean fewer statements and fewer bursts of the writer holding
-    the GIL. The price: a process killed without warning loses what it
-    queued in that last quarter second (a graceful stop writes it). ``max_queue`` (~300 bytes an event) lets
+    cost of one more event in it. A tenth of a second keeps the call log
+    fresh for people and, measured with ``make bench``, lets the web
+    process serve several percent more webhooks than 50 ms did (fewer,
+    larger batches: fewer statements, fewer bursts of the writer holding
+    the GIL); 250 ms gained little more and lengthened the p99. The price:
+    a process killed without warning loses what it queued in that last
+    tenth of a second (a graceful stop writes it). ``max_queue`` (~300 bytes an event) lets
     the queue absorb tens of seconds of a stalled database at 2000 events/s.
     """
 
@@ -136,7 +137,7 @@ class CallLog:
         *,
         max_queue: int = 100_000,
         batch_size: int = 500,
-        linger: float = 0.25,
+        linger: float = 0.1,
     ) -> None:
         self._engine = engine
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=max_queue)
