@@ -127,8 +127,9 @@ class CallLog:
     larger batches: fewer statements, fewer bursts of the writer holding
     the GIL); 250 ms gained little more and lengthened the p99. The price:
     a process killed without warning loses what it queued in that last
-    tenth of a second (a graceful stop writes it). ``max_queue`` (~300 bytes an event) lets
-    the queue absorb tens of seconds of a stalled database at 2000 events/s.
+    tenth of a second (a graceful stop writes it). ``max_queue`` (~300
+    bytes an event) lets the queue absorb tens of seconds of a stalled
+    database at 2000 events/s.
     """
 
     def __init__(
