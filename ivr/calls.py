@@ -18,6 +18,7 @@ from ivr.menus.context import AlwaysOpen, CallContext, CallerEvent, HoursOracle
 from ivr.twiml import Renderer, parse_state
 
 if TYPE_CHECKING:
+    from ivr.call_log import CallLog
     from ivr.menus.loader import Menu
 
 log = logging.getLogger(__name__)
@@ -80,20 +81,12 @@ class Versions(Protocol):
     def get(self, version_id: int) -> Release: ...
 
 
-class StepLog(Protocol):
-    def step(self, call_sid: str, state_step: int, node: str, **fields: object) -> None: ...
-
-    def recording(
-        self, call_sid: str, url: str, duration: int | None, at: datetime | None = None
-    ) -> None: ...
-
-
 class CallHandler:
     def __init__(
         self,
         versions: Versions,
         renderer: Renderer,
-        call_log: StepLog | None,
+        call_log: CallLog | None,
         clock: Callable[[], datetime],
         fallback_number: str = "",
         fallback_queue: str = "",

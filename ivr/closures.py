@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine, Select, or_, select
 from sqlalchemy.orm import Session
@@ -73,7 +74,7 @@ def reopen(session: Session, now: datetime) -> int:
     return ended
 
 
-def _in_force_or_future(now: datetime) -> Select[tuple[EmergencyClosureRecord]]:
+def _in_force_or_future(now: datetime) -> Select[Any]:
     return (
         select(EmergencyClosureRecord)
         .where(or_(EmergencyClosureRecord.end.is_(None), EmergencyClosureRecord.end > now))

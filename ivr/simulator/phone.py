@@ -208,7 +208,7 @@ class Phone:
             }
         else:
             child = next(iter(verb), None)
-            target = (child.text if child is not None else verb.text or "").strip()
+            target = ((child.text if child is not None else verb.text) or "").strip()
             status = "completed" if self.agents_answer else "no-answer"
             result = {"DialCallStatus": status, "DialCallDuration": "60"}
         turn.heard.append(f"[transferência: {target}]")
