@@ -29,9 +29,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, text
 
 from ivr.db import make_engine, upgrade
+
+# Property tests are judged by what they find, not by how fast one example
+# runs on a busy machine: no per-example deadline anywhere.
+settings.register_profile("ivr", deadline=None)
+settings.load_profile("ivr")
 
 PG_USER = "postgres"  # the cluster's superuser, and the system user it runs as under root
 PG_TEMPLATE_DB = "ivr_template"
