@@ -42,7 +42,7 @@ def prepare(settings: Settings) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
 def serve(host: str, port: int, threads: int) -> None:
-    """Serve webhooks (and the console) in one process, under gunicorn."""
+    """Migrate, publish menus.yaml if nothing is live, and serve the webhooks."""
     from gunicorn.app.base import BaseApplication
 
     settings = Settings.from_env()
