@@ -42,7 +42,6 @@ class VoiceRequest:
     @classmethod
     def from_form(cls, form: Mapping[str, str]) -> VoiceRequest:
         get = form.get
-        duration = get("RecordingDuration")
         return cls(
             call_sid=get("CallSid", ""),
             account_sid=get("AccountSid", ""),
@@ -53,7 +52,7 @@ class VoiceRequest:
             speech=get("SpeechResult") or None,
             dial_status=get("DialCallStatus") or get("QueueResult") or None,
             recording_url=get("RecordingUrl") or None,
-            recording_duration=int(duration) if duration and duration.isdigit() else None,
+            recording_duration=_int_or_none(get("RecordingDuration")),
         )
 
     def event(self) -> CallerEvent:
@@ -209,5 +208,17 @@ class StatusReport:
         )
 
 
+MAX_COUNT = 2**31 - 1  # the call log's INTEGER columns; Twilio's values are far smaller
+
+
 def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    """A non-negative count Twilio sent, or None for anything else.
+
+    ``isdecimal``, not ``isdigit``: ``"²".isdigit()`` is true but ``int("²")``
+    raises. Values that would overflow the database column are dropped too,
+    or the call log would discard the whole event (a recording with it).
+    """
+    if not value or not value.isdecimal():
+        return None
+    number = int(value)
+    return number if number <= MAX_COUNT else None

@@ -186,3 +186,30 @@ def test_a_menu_may_choose_its_own_voice(settings, clock):
         assert {say.get("voice") for say in root.iter("Say")} == {"Polly.Thiago"}
     finally:
         close_app(app)
+
+
+def test_odd_numbers_in_twilio_fields_never_fail_the_webhook(app, phone):
+    """Digits that int() refuses ("²" passes str.isdigit) or that overflow a column."""
+    for odd in ("²", "99999999999999999999999999", "-1", "abc"):
+        status = phone.base_params("CA" + "5" * 32, "completed") | {
+            "SequenceNumber": odd,
+            "CallDuration": odd,
+        }
+        url = phone.transport.base_url + "/voice/status"
+        signature = phone.validator.compute_signature(url, status)
+        assert post(app, "/voice/status", status, signature).status_code == 204
+
+        recorded = phone.base_params("CA" + "6" * 32, "in-progress") | {
+            "RecordingUrl": "https://api.twilio.com/rec/RE1",
+            "RecordingDuration": odd,
+        }
+        path = "/voice/step?s=1.recado.1..record&k=2"
+        url = phone.transport.base_url + path
+        signature = phone.validator.compute_signature(url, recorded)
+        response = post(app, path, recorded, signature)
+        assert response.status_code == 200
+        assert ET.fromstring(response.data).find("Hangup") is not None
+    app.extensions["ivr"].call_log.flush()
+    with Session(app.extensions["ivr_engine"]) as session:
+        call = call_log_module.get_call(session, "CA" + "6" * 32)
+        assert call is not None and call.recording_url == "https://api.twilio.com/rec/RE1"
