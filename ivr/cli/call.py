@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from ivr.app import close_app
+from ivr.menus.loader import MenuInvalid, read_menu_file
 from ivr.settings import Settings
 from ivr.simulator import Answer, InProcess, Phone, Remote, Transcript
 from ivr.simulator.sandbox import SettableClock, live_menu_text, sandbox_app
@@ -103,8 +104,14 @@ def call(digits, speech, at, caller, called, menu_file, url, no_answer, as_json)
                 raise click.UsageError("--at and --menu work in-process only (without --url)")
             transport = Remote(url)
         else:
-            text = menu_file.read_text(encoding="utf-8") if menu_file else live_menu_text(settings)
-            app = sandbox_app(settings, text, Path(workdir), SettableClock(instant))
+            try:
+                text = read_menu_file(menu_file) if menu_file else live_menu_text(settings)
+                name = str(menu_file) if menu_file else "menus.yaml"
+                app = sandbox_app(settings, text, Path(workdir), SettableClock(instant), name)
+            except MenuInvalid as invalid:
+                for problem in invalid.problems:
+                    click.echo(str(problem), err=True)
+                sys.exit(1)
             transport = InProcess(app, settings.public_url or "http://localhost")
         phone = Phone(
             transport,

@@ -23,6 +23,7 @@ from ivr.settings import Settings
 @click.option("-v", "--verbose", is_flag=True, help="Print what each call heard.")
 def test_menus(scenarios_file: Path, menu_file: Path | None, verbose: bool) -> None:
     """Run SCENARIOS_FILE's calls; report each pass or failure with the difference."""
+    from ivr.menus.loader import MenuInvalid, read_menu_file
     from ivr.simulator import InProcess
     from ivr.simulator.sandbox import SettableClock, live_menu_text, sandbox_app
     from ivr.simulator.scenarios import ScenarioFileInvalid, load_scenarios, run_scenarios
@@ -33,10 +34,16 @@ def test_menus(scenarios_file: Path, menu_file: Path | None, verbose: bool) -> N
         scenarios = load_scenarios(scenarios_file.read_text(encoding="utf-8"), str(scenarios_file))
     except ScenarioFileInvalid as invalid:
         raise click.ClickException(str(invalid)) from None
-    text = menu_file.read_text(encoding="utf-8") if menu_file else live_menu_text(settings)
     clock = SettableClock()
     with tempfile.TemporaryDirectory() as workdir:
-        app = sandbox_app(settings, text, Path(workdir), clock)
+        try:
+            text = read_menu_file(menu_file) if menu_file else live_menu_text(settings)
+            name = str(menu_file) if menu_file else "menus.yaml"
+            app = sandbox_app(settings, text, Path(workdir), clock, name)
+        except MenuInvalid as invalid:
+            for problem in invalid.problems:
+                click.echo(str(problem), err=True)
+            sys.exit(1)
         try:
             results = run_scenarios(scenarios, InProcess(app), clock, settings.twilio_auth_token)
         finally:

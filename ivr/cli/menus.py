@@ -12,7 +12,7 @@ import click
 from sqlalchemy.orm import Session
 
 from ivr.db import open_session
-from ivr.menus.loader import check_menu, load_menu
+from ivr.menus.loader import MenuInvalid, check_menu, load_menu, read_menu_file
 from ivr.settings import Settings
 
 
@@ -25,7 +25,10 @@ def menus() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def validate(file: Path) -> None:
     """Check FILE; print every problem as FILE:LINE:COL: message."""
-    problems = check_menu(file.read_text(encoding="utf-8"), str(file))
+    try:
+        problems = check_menu(read_menu_file(file), str(file))
+    except MenuInvalid as invalid:
+        problems = invalid.problems
     for problem in problems:
         click.echo(str(problem))
     if any(p.severity == "error" for p in problems):
@@ -64,14 +67,13 @@ def _test_numbers(
 def publish(file: Path, author: str | None, draft: bool, test_numbers: list[str]) -> None:
     """Validate FILE and make it the live menu for new calls (or a draft)."""
     from ivr import menu_versions
-    from ivr.menus.loader import MenuInvalid
 
     if draft != bool(test_numbers):
         raise click.UsageError("--draft and --test-number go together")
-    text = file.read_text(encoding="utf-8")
     who = author or getpass.getuser()
     with _session() as session:
         try:
+            text = read_menu_file(file)
             validate = lambda content: load_menu(content, str(file))  # noqa: E731
             if draft:
                 version = menu_versions.publish_draft(
@@ -193,21 +195,20 @@ def graph(file: Path | None, fmt: str | None, output: Path | None) -> None:
         to_dot,
         to_mermaid,
     )
-    from ivr.menus.loader import MenuInvalid
 
     if fmt is None:
         fmt = _GRAPH_SUFFIXES.get(output.suffix.lower(), "svg") if output is not None else "svg"
     if fmt == "png" and output is None and sys.stdout.isatty():
         raise click.UsageError("PNG is binary: give --output FILE.png (or pipe the output)")
     source = None if file is not None else _live_menu_text()
-    if source is None:
-        path = file if file is not None else Path(Settings.from_env().menus_path)
-        if not path.is_file():
-            raise click.ClickException(f"no published version and no menu file at {path}")
-        source = path.read_text(encoding="utf-8"), str(path)
-    text, name = source
-    click.echo(f"drawing {name}", err=True)
     try:
+        if source is None:
+            path = file if file is not None else Path(Settings.from_env().menus_path)
+            if not path.is_file():
+                raise click.ClickException(f"no published version and no menu file at {path}")
+            source = read_menu_file(path), str(path)
+        text, name = source
+        click.echo(f"drawing {name}", err=True)
         menu = load_menu(text, name)
     except MenuInvalid as invalid:
         for problem in invalid.problems:

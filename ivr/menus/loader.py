@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -25,7 +26,7 @@ from ivr.menus.nodes.base import Loc
 from ivr.menus.nodes.menu import Option
 from ivr.menus.problems import MenuInvalid, MenuProblem, Severity
 
-__all__ = ["Menu", "MenuInvalid", "MenuProblem", "check_menu", "load_menu"]
+__all__ = ["Menu", "MenuInvalid", "MenuProblem", "check_menu", "load_menu", "read_menu_file"]
 
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -59,6 +60,21 @@ def load_menu(text: str, filename: str = "menus.yaml") -> Menu:
     if menu is None or any(p.severity == "error" for p in problems):
         raise MenuInvalid(problems)
     return menu
+
+
+def read_menu_file(path: Path | str) -> str:
+    """A menu file's text; raises ``MenuInvalid`` at the first byte that is not UTF-8."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        message = (
+            f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be read (save the file as UTF-8)"
+        )
+        raise MenuInvalid([MenuProblem(str(path), line, col, "", message)]) from None
 
 
 class _Places:

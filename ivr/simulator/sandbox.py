@@ -24,9 +24,16 @@ class SettableClock:
 
 
 def sandbox_app(
-    settings: Settings, menu_text: str, workdir: Path, clock: Callable[[], datetime]
+    settings: Settings,
+    menu_text: str,
+    workdir: Path,
+    clock: Callable[[], datetime],
+    filename: str = "menus.yaml",
 ) -> Flask:
-    """Build the real app on a new SQLite file holding only ``menu_text`` as version 1."""
+    """Build the real app on a new SQLite file holding only ``menu_text`` as version 1.
+
+    Raises ``MenuInvalid`` (problems named after ``filename``) if the menu is broken.
+    """
     from ivr import menu_versions
     from ivr.app import create_app
     from ivr.db import make_engine, upgrade
@@ -41,7 +48,7 @@ def sandbox_app(
             menu_text,
             "simulator",
             clock(),
-            validate=lambda text: load_menu(text, "menus.yaml"),
+            validate=lambda text: load_menu(text, filename),
         )
         session.commit()
     engine.dispose()

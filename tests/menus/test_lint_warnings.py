@@ -259,3 +259,13 @@ def test_validate_says_ok_for_the_shipped_menu() -> None:
     result = CliRunner().invoke(menus, ["validate", str(SHIPPED)])
     assert result.exit_code == 0
     assert result.output == f"{SHIPPED}: ok\n"
+
+
+def test_validate_locates_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_bytes(SHIPPED.read_text(encoding="utf-8").encode("latin-1"))
+    result = CliRunner().invoke(menus, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    [line] = result.output.splitlines()
+    assert line.startswith(f"{path}:") and "not UTF-8" in line

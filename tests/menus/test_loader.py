@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ivr.menus.document import Menu
-from ivr.menus.loader import MenuInvalid, MenuProblem, check_menu, load_menu
+from ivr.menus.loader import MenuInvalid, MenuProblem, check_menu, load_menu, read_menu_file
 from ivr.menus.nodes.menu import MenuNode
 from ivr.menus.nodes.transfer import TransferNode
 
@@ -253,3 +253,13 @@ def test_check_menu_never_raises_on_odd_input() -> None:
     for text in ["\x00\x01", "start: [", "&a [*a]", "? [a, b]\n: c\n", "<<: {a: 1}\n", "1"]:
         found = check_menu(text, "m.yaml")
         assert found and all(p.line >= 1 and p.message for p in found)
+
+
+def test_a_file_that_is_not_utf8_is_one_located_error(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_bytes("start: a\nnodes:\n  a: {kind: hangup, say: Olá}\n".encode("latin-1"))
+    with pytest.raises(MenuInvalid) as raised:
+        read_menu_file(path)
+    assert [str(p) for p in raised.value.problems] == [
+        f"{path}:3:28: not UTF-8 text: byte 0xe1 cannot be read (save the file as UTF-8)"
+    ]

@@ -82,3 +82,20 @@ def test_ivr_call_json_reproduces_each_scenario(runner, scenario):
     if "transferred_to" in expect:
         assert transcript["transferred_to"] == expect["transferred_to"]
     assert all(turn["status"] == 200 for turn in transcript["turns"])
+
+
+@pytest.mark.parametrize("command", [["call", "--digits", "1"], ["menus", "test", str(SCENARIOS)]])
+def test_a_broken_menu_file_is_reported_under_its_own_name(runner, tmp_path, command):
+    broken = tmp_path / "quebrado.yaml"
+    text = (ROOT / "menus.yaml").read_text(encoding="utf-8")
+    broken.write_text(text.replace("next: produtos,", "next: produtoz,"), encoding="utf-8")
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes(text.encode("latin-1"))
+    for path, message in ((broken, "unknown node 'produtoz'"), (latin1, "not UTF-8")):
+        result = runner.invoke(main, [*command, "--menu", str(path)])
+        assert result.exit_code == 1
+        assert not isinstance(result.exception, Exception) or isinstance(
+            result.exception, SystemExit
+        )
+        assert f"{path}:" in result.output and message in result.output
+        assert "menus.yaml:" not in result.output

@@ -101,3 +101,20 @@ def test_cli_publishes_a_draft_for_test_numbers_and_promotes_it(tmp_path, monkey
     assert promoted.exit_code == 0 and "version 3 is live" in promoted.output
     assert DRAFT_GREETING in runner.invoke(main, ["menus", "export"]).output
     assert runner.invoke(main, ["menus", "promote"]).exit_code == 1  # nothing left to promote
+
+
+def test_cli_refuses_to_publish_a_file_that_is_not_utf8(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from ivr.cli import main
+
+    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path}/ivr.db")
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes(draft_text().encode("latin-1"))
+    runner = CliRunner()
+    assert runner.invoke(main, ["menus", "publish", str(SHIPPED_MENU)]).exit_code == 0
+    refused = runner.invoke(main, ["menus", "publish", str(latin1)])
+    assert refused.exit_code == 1
+    assert refused.output.startswith(f"{latin1}:") and "not UTF-8" in refused.output
+    live = runner.invoke(main, ["menus", "export"]).output
+    assert live == SHIPPED_MENU.read_text(encoding="utf-8")
