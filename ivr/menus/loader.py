@@ -130,7 +130,17 @@ def _compose(text: str, places: _Places) -> yaml.Node | None:
         places.problems.append(
             MenuProblem(places.filename, line, col, "", f"invalid YAML: {reason or exc}")
         )
-    except yaml.YAMLError as exc:  # reader errors (bad characters) carry a position, not a mark
+    except yaml.reader.ReaderError as exc:  # a bad character: a position, not a mark
+        # libyaml (the C loader) counts UTF-8 bytes, PyYAML's own reader characters.
+        if _Loader is yaml.SafeLoader:
+            before = text[: exc.position]
+        else:
+            before = text.encode("utf-8")[: exc.position].decode("utf-8", "replace")
+        line, col = before.count("\n") + 1, len(before) - before.rfind("\n")
+        character = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        message = f"invalid YAML: unacceptable character U+{ord(character):04X}: {exc.reason}"
+        places.problems.append(MenuProblem(places.filename, line, col, "", message))
+    except yaml.YAMLError as exc:
         places.problems.append(MenuProblem(places.filename, 1, 1, "", f"invalid YAML: {exc}"))
     return None
 

@@ -263,3 +263,15 @@ def test_a_file_that_is_not_utf8_is_one_located_error(tmp_path: Path) -> None:
     assert [str(p) for p in raised.value.problems] == [
         f"{path}:3:28: not UTF-8 text: byte 0xe1 cannot be read (save the file as UTF-8)"
     ]
+
+
+def test_a_control_character_is_located_on_one_line() -> None:
+    assert problems("start: a\nnodes:\n  a: {kind: hangup, say: 'oi \x07'}\n") == [
+        "m.yaml:3:30: invalid YAML: unacceptable character U+0007: "
+        "control characters are not allowed"
+    ]
+    # after accented letters too: the C parser counts bytes, not characters
+    assert problems("start: a\nnodes:\n  a: {kind: hangup, say: 'olá, ação \x00'}\n") == [
+        "m.yaml:3:37: invalid YAML: unacceptable character U+0000: "
+        "control characters are not allowed"
+    ]
