@@ -33,6 +33,9 @@ _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _MAX_DEPTH = 64
+# Values in one document, aliases expanded: a real menu has hundreds. Aliases
+# nested in aliases ("billion laughs") would otherwise expand for hours.
+_MAX_VALUES = 100_000
 
 # Every field name the schema knows, for "did you mean …?" hints.
 _FIELDS: frozenset[str] = frozenset(
@@ -86,6 +89,7 @@ class _Places:
         self.keys: dict[Loc, tuple[int, int]] = {}
         self.unquoted_keys: list[Loc] = []
         self.problems: list[MenuProblem] = []
+        self.values_left = _MAX_VALUES
 
     def add(
         self,
@@ -148,6 +152,15 @@ def _compose(text: str, places: _Places) -> yaml.Node | None:
 def _plain(node: yaml.Node, path: Loc, places: _Places, depth: int = 0) -> Any:
     """The Python value of a composed node, recording marks and duplicate keys."""
     places.values[path] = _mark(node)
+    places.values_left -= 1
+    if places.values_left < 0:
+        if places.values_left == -1:
+            places.add(
+                path,
+                f"more than {_MAX_VALUES} values: is an alias (*name) repeated inside "
+                "other aliases?",
+            )
+        return None
     if depth > _MAX_DEPTH:
         places.add(path, "nesting too deep")
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -275,3 +276,14 @@ def test_a_control_character_is_located_on_one_line() -> None:
         "m.yaml:3:37: invalid YAML: unacceptable character U+0000: "
         "control characters are not allowed"
     ]
+
+
+def test_aliases_nested_in_aliases_are_refused_quickly() -> None:
+    """A "billion laughs" document: nine levels of nine aliases each."""
+    lines = ['a0: &a0 ["ha", "ha", "ha", "ha", "ha", "ha", "ha", "ha", "ha"]']
+    for level in range(1, 9):
+        lines.append(f"a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * 9)}]")
+    started = time.perf_counter()
+    found = problems("\n".join(lines) + "\n")
+    assert time.perf_counter() - started < 10
+    assert any("more than 100000 values" in problem for problem in found)
