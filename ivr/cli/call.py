@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 import click
+import httpx
 
 from ivr.app import close_app
 from ivr.menus.loader import MenuInvalid, read_menu_file
@@ -20,9 +21,16 @@ from ivr.simulator.sandbox import SettableClock, live_menu_text, sandbox_app
 def _instant(value: str | None) -> datetime | None:
     if value is None:
         return None
-    instant = datetime.fromisoformat(value)
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"not ISO-8601: {value!r} (e.g. 2026-11-24T10:00-03:00)", param_hint="--at"
+        ) from None
     if instant.tzinfo is None:
-        raise click.BadParameter("give a time zone offset, e.g. 2026-11-24T10:00-03:00")
+        raise click.BadParameter(
+            "give a time zone offset, e.g. 2026-11-24T10:00-03:00", param_hint="--at"
+        )
     return instant
 
 
@@ -120,11 +128,15 @@ def call(digits, speech, at, caller, called, menu_file, url, no_answer, as_json)
             called=called,
             agents_answer=not no_answer,
         )
-        transcript = phone.call(answers)
-        if url:
-            transport.close()
-        else:
-            close_app(app)
+        try:
+            transcript = phone.call(answers)
+        except httpx.HTTPError as exc:
+            raise click.ClickException(f"could not call {url}: {exc}") from None
+        finally:
+            if url:
+                transport.close()
+            else:
+                close_app(app)
 
     if as_json:
         click.echo(json.dumps(transcript.as_dict(), ensure_ascii=False, indent=2))
