@@ -37,11 +37,44 @@ def stored_closures() -> tuple[EmergencyClosure, ...]:
         return ()
 
 
+def _known_schedules() -> frozenset[str] | None:
+    """The schedules calls are answered by: the live menu's, else the menu file's.
+
+    None when that cannot be told (no database, no readable menu): then any
+    name is accepted, as before.
+    """
+    from pathlib import Path
+
+    from hours.schedule import SHIPPED_SCHEDULES, parse_schedules
+    from ivr import menu_versions
+    from ivr.menus.loader import load_menu
+
+    settings = Settings.from_env()
+    try:
+        with open_session(settings.database_url) as session:
+            version = menu_versions.latest(session)
+            text = version.content if version is not None else None
+    except Exception:  # no database yet
+        text = None
+    try:
+        if text is None:
+            text = Path(settings.menus_path).read_text(encoding="utf-8")
+        menu = load_menu(text)
+    except Exception:
+        return None
+    return frozenset(menu.schedules or parse_schedules(SHIPPED_SCHEDULES))
+
+
 def _until(until: str | None, duration: str | None, now: datetime) -> datetime | None:
     if until and duration:
         raise click.UsageError("give --until or --for, not both")
     if until:
-        end = datetime.fromisoformat(until)
+        try:
+            end = datetime.fromisoformat(until)
+        except ValueError:
+            raise click.BadParameter(
+                f"not ISO-8601: {until!r} (e.g. 2026-11-24T14:00-03:00)", param_hint="--until"
+            ) from None
         if end.tzinfo is None:
             raise click.BadParameter(
                 "give the offset, e.g. 2026-11-24T14:00-03:00", param_hint="--until"
@@ -52,7 +85,13 @@ def _until(until: str | None, duration: str | None, now: datetime) -> datetime |
         if not match or not any(match.groups()):
             raise click.BadParameter("like 2h, 45m or 1h30m", param_hint="--for")
         hours, minutes = (int(g or 0) for g in match.groups())
-        return now + timedelta(hours=hours, minutes=minutes)
+        try:
+            return now + timedelta(hours=hours, minutes=minutes)
+        except OverflowError:
+            raise click.BadParameter(
+                f"{duration!r} is too long: use `ivr hours reopen` to end a closure",
+                param_hint="--for",
+            ) from None
     return None
 
 
@@ -71,6 +110,13 @@ def close(
 
     now = datetime.now(UTC)
     end = _until(until, duration, now)
+    known = _known_schedules()
+    unknown = [name for name in schedules if known is not None and name not in known]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown schedule {unknown[0]!r} (known: {', '.join(sorted(known or ()))})",
+            param_hint="--schedule",
+        )
     with _session() as session:
         try:
             record = closures.close(

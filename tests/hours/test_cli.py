@@ -100,3 +100,23 @@ def test_calendar_lists_and_writes_ics(menus: str, tmp_path: Path):
     assert "SUMMARY:Fechado: Férias coletivas\\; equipe reduzida" in text
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
     assert text.count("BEGIN:VEVENT") == text.count("END:VEVENT") == 12
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--until", "amanhã"], "Invalid value for --until: not ISO-8601"),
+        (["--for", "99999999h"], "Invalid value for --for: '99999999h' is too long"),
+        (["--for", "1h", "--schedule", "padra0"], "unknown schedule 'padra0' (known: corrido"),
+    ],
+)
+def test_close_refuses_bad_values_without_a_traceback(tmp_path: Path, monkeypatch, args, message):
+    from ivr.cli import main
+
+    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path}/ivr.db")
+    monkeypatch.setenv("IVR_MENUS", str(Path(__file__).resolve().parents[2] / "menus.yaml"))
+    runner = CliRunner()
+    result = runner.invoke(main, ["hours", "close", "--message", "Manutenção", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "no emergency closure" in runner.invoke(main, ["hours", "closures"]).output
