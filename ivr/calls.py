@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class EngineGaveUp(RuntimeError):
+    """The engine could not go on (a bug guard): the caller gets the safe route."""
+
+
 @dataclass(frozen=True, slots=True)
 class VoiceRequest:
     """The parts of Twilio's voice webhook form that we use."""
@@ -108,6 +112,8 @@ class CallHandler:
             state = parse_state(query) if query is not None else None
             now = self.clock()
             step, version, node, release = self._run(request, state, now)
+            if step.outcome is not None and step.outcome.kind == "error":
+                raise EngineGaveUp(step.outcome.detail)
             twiml = (release.renderer or self.renderer).render(step.actions)
         except Exception:
             log.exception("voice webhook failed for CallSid=%s", request.call_sid)

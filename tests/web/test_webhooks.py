@@ -213,3 +213,16 @@ def test_odd_numbers_in_twilio_fields_never_fail_the_webhook(app, phone):
     with Session(app.extensions["ivr_engine"]) as session:
         call = call_log_module.get_call(session, "CA" + "6" * 32)
         assert call is not None and call.recording_url == "https://api.twilio.com/rec/RE1"
+
+
+def test_a_node_the_version_does_not_have_still_reaches_a_person(app, phone):
+    """Only a bug could sign such a URL; the caller still gets the apology and an agent."""
+    params = phone.base_params("CA" + "6" * 32, "in-progress") | {"Digits": "1"}
+    path = "/voice/step?s=1.no_such_node.1..input&k=1"
+    url = phone.transport.base_url + path
+    response = post(app, path, params, phone.validator.compute_signature(url, params))
+    root = ET.fromstring(response.data)
+    assert "Desculpe" in root.find("Say").text
+    assert root.find("Enqueue").text == "suporte"
+    metrics = app.test_client().get("/metrics").get_data(as_text=True)
+    assert "ivr_webhook_failures_total 1.0" in metrics
