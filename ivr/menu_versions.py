@@ -20,6 +20,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Generic, TypeVar
 
 from sqlalchemy import Engine, func, select
@@ -146,6 +147,34 @@ def latest(session: Session) -> MenuVersion | None:
         .limit(1)
     )
     return session.scalars(stmt).first()
+
+
+def live_text(database_url: str) -> tuple[str, str] | None:
+    """(YAML, "published version N") of the live version.
+
+    None when nothing is published, or there is no database to ask yet.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ivr.db import open_session
+
+    try:
+        with open_session(database_url) as session:
+            version = latest(session)
+            return (version.content, f"published version {version.id}") if version else None
+    except SQLAlchemyError:
+        return None
+
+
+def live_or_file(database_url: str, menus_path: str | Path) -> tuple[str, str]:
+    """(YAML, where from) of what calls hear: the live version, else the menu file.
+
+    Raises OSError (or UnicodeDecodeError) when it has to read a file that
+    cannot be read.
+    """
+    from ivr.menus.loader import read_menu_file
+
+    return live_text(database_url) or (read_menu_file(menus_path), str(menus_path))
 
 
 def get(session: Session, version_id: int) -> MenuVersion | None:

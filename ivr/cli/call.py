@@ -12,10 +12,11 @@ import click
 import httpx
 
 from ivr.app import close_app
+from ivr.menu_versions import live_or_file
 from ivr.menus.loader import MenuInvalid, read_menu_file
 from ivr.settings import Settings
 from ivr.simulator import Answer, InProcess, Phone, Remote, Transcript
-from ivr.simulator.sandbox import SettableClock, live_menu_text, sandbox_app
+from ivr.simulator.sandbox import SettableClock, sandbox_app
 
 
 def _instant(value: str | None) -> datetime | None:
@@ -113,8 +114,11 @@ def call(digits, speech, at, caller, called, menu_file, url, no_answer, as_json)
             transport = Remote(url)
         else:
             try:
-                text = read_menu_file(menu_file) if menu_file else live_menu_text(settings)
-                name = str(menu_file) if menu_file else "menus.yaml"
+                text, name = (
+                    (read_menu_file(menu_file), str(menu_file))
+                    if menu_file
+                    else live_or_file(settings.database_url, settings.menus_path)
+                )
                 app = sandbox_app(settings, text, Path(workdir), SettableClock(instant), name)
             except MenuInvalid as invalid:
                 for problem in invalid.problems:

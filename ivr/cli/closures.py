@@ -43,24 +43,15 @@ def _known_schedules() -> frozenset[str] | None:
     None when that cannot be told (no database, no readable menu): then any
     name is accepted, as before.
     """
-    from pathlib import Path
-
     from hours.schedule import SHIPPED_SCHEDULES, parse_schedules
-    from ivr import menu_versions
+    from ivr.menu_versions import live_or_file
     from ivr.menus.loader import load_menu
 
     settings = Settings.from_env()
     try:
-        with open_session(settings.database_url) as session:
-            version = menu_versions.latest(session)
-            text = version.content if version is not None else None
-    except Exception:  # no database yet
-        text = None
-    try:
-        if text is None:
-            text = Path(settings.menus_path).read_text(encoding="utf-8")
+        text, _source = live_or_file(settings.database_url, settings.menus_path)
         menu = load_menu(text)
-    except Exception:
+    except Exception:  # no readable menu: any name is accepted
         return None
     return frozenset(menu.schedules or parse_schedules(SHIPPED_SCHEDULES))
 

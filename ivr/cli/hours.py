@@ -1,7 +1,9 @@
 """``ivr hours …``: is the line open at an instant, and the year's calendar.
 
-Reads only the ``lines:`` and ``schedules:`` sections of the menu file
-(``--menus``, default ``$IVR_MENUS`` or ``menus.yaml``). Without a
+Reads only the ``lines:`` and ``schedules:`` sections of the menu that
+calls hear: the live published version, else ``$IVR_MENUS`` (``menus.yaml``),
+or the file given with ``--menus``. Emergency closures come from the
+database. Without a
 ``schedules:`` section the shipped schedules are used (``padrao``: 9h–11h45
 and 13h30–17h30, Monday to Friday, BR + SP holidays; ``corrido``: 9h–17h30).
 This is the outermost shell: it may read the clock (``--at`` defaults to now)
@@ -11,10 +13,8 @@ and it gives a naive ``--at`` the schedule's time zone.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import click
@@ -26,6 +26,9 @@ from hours.oracle import Hours, UnknownSchedule
 from hours.phrases import closed_phrase, spoken_time
 from hours.schedule import ScheduleError
 from ivr.cli.closures import stored_closures
+from ivr.menu_versions import live_or_file
+from ivr.menus.loader import read_menu_file
+from ivr.settings import Settings
 
 _REASONS_PT = {
     Reason.OPEN: "aberto",
@@ -48,11 +51,19 @@ class _Config:
 
 
 def _load(menus_file: str | None) -> _Config:
-    path = Path(menus_file or os.environ.get("IVR_MENUS") or "menus.yaml")
+    """The hours calls get: --menus FILE, else the live version, else the menu file."""
+    settings = Settings.from_env()
+    path = menus_file or settings.menus_path
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if menus_file is None:
+            text, path = live_or_file(settings.database_url, path)
+        else:
+            text = read_menu_file(path)
+        doc = yaml.safe_load(text) or {}
     except OSError as exc:
         raise click.FileError(str(path), hint=exc.strerror or str(exc)) from None
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{path}: not UTF-8 text (save the file as UTF-8)") from None
     except yaml.YAMLError as exc:
         raise click.ClickException(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(doc, dict):
@@ -133,7 +144,7 @@ _menus_option = click.option(
     "menus_file",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Menu file (default: $IVR_MENUS or menus.yaml).",
+    help="Menu file (default: the live version, else $IVR_MENUS or menus.yaml).",
 )
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ivr.app import close_app
+from ivr.menu_versions import live_or_file
 from ivr.settings import Settings
 
 
@@ -25,7 +26,7 @@ def test_menus(scenarios_file: Path, menu_file: Path | None, verbose: bool) -> N
     """Run SCENARIOS_FILE's calls; report each pass or failure with the difference."""
     from ivr.menus.loader import MenuInvalid, read_menu_file
     from ivr.simulator import InProcess
-    from ivr.simulator.sandbox import SettableClock, live_menu_text, sandbox_app
+    from ivr.simulator.sandbox import SettableClock, sandbox_app
     from ivr.simulator.scenarios import ScenarioFileInvalid, load_scenarios, run_scenarios
 
     settings = Settings.from_env()
@@ -37,8 +38,11 @@ def test_menus(scenarios_file: Path, menu_file: Path | None, verbose: bool) -> N
     clock = SettableClock()
     with tempfile.TemporaryDirectory() as workdir:
         try:
-            text = read_menu_file(menu_file) if menu_file else live_menu_text(settings)
-            name = str(menu_file) if menu_file else "menus.yaml"
+            text, name = (
+                (read_menu_file(menu_file), str(menu_file))
+                if menu_file
+                else live_or_file(settings.database_url, settings.menus_path)
+            )
             app = sandbox_app(settings, text, Path(workdir), clock, name)
         except MenuInvalid as invalid:
             for problem in invalid.problems:

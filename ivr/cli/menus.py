@@ -12,6 +12,7 @@ import click
 from sqlalchemy.orm import Session
 
 from ivr.db import open_session
+from ivr.menu_versions import live_text
 from ivr.menus.loader import MenuInvalid, check_menu, load_menu, read_menu_file
 from ivr.settings import Settings
 
@@ -146,23 +147,6 @@ def versions() -> None:
 _GRAPH_SUFFIXES = {".svg": "svg", ".png": "png", ".mmd": "mermaid", ".dot": "dot", ".gv": "dot"}
 
 
-def _live_menu_text() -> tuple[str, str] | None:
-    """(YAML, name) of the live published version, or None when nothing is published."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from ivr import menu_versions
-
-    try:
-        with _session() as session:
-            version = menu_versions.latest(session)
-            if version is None:
-                return None
-            return version.content, f"published version {version.id}"
-    except SQLAlchemyError as exc:
-        click.echo(f"could not read the published versions ({exc.__class__.__name__})", err=True)
-        return None
-
-
 @menus.command()
 @click.argument(
     "file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -200,7 +184,7 @@ def graph(file: Path | None, fmt: str | None, output: Path | None) -> None:
         fmt = _GRAPH_SUFFIXES.get(output.suffix.lower(), "svg") if output is not None else "svg"
     if fmt == "png" and output is None and sys.stdout.isatty():
         raise click.UsageError("PNG is binary: give --output FILE.png (or pipe the output)")
-    source = None if file is not None else _live_menu_text()
+    source = None if file is not None else live_text(Settings.from_env().database_url)
     try:
         if source is None:
             path = file if file is not None else Path(Settings.from_env().menus_path)

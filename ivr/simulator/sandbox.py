@@ -53,18 +53,3 @@ def sandbox_app(
         session.commit()
     engine.dispose()
     return create_app(replace(settings, database_url=url), clock=clock)
-
-
-def live_menu_text(settings: Settings) -> str:
-    """The live version's YAML, or the menu file when nothing is published yet."""
-    from ivr import menu_versions
-    from ivr.db import open_session
-
-    try:
-        with open_session(settings.database_url) as session:
-            version = menu_versions.latest(session)
-            if version is not None:
-                return version.content
-    except Exception:  # no database yet: the file is what would be published
-        pass
-    return Path(settings.menus_path).read_text(encoding="utf-8")

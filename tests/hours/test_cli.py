@@ -120,3 +120,26 @@ def test_close_refuses_bad_values_without_a_traceback(tmp_path: Path, monkeypatc
     assert result.exit_code == 2
     assert message in result.output
     assert "no emergency closure" in runner.invoke(main, ["hours", "closures"]).output
+
+
+def test_check_reads_the_live_version_when_one_is_published(tmp_path, monkeypatch) -> None:
+    """After a publish, `ivr hours check` answers with the hours calls now get."""
+    import json
+    from pathlib import Path
+
+    from ivr.cli import main
+
+    shipped = (Path(__file__).resolve().parents[2] / "menus.yaml").read_text(encoding="utf-8")
+    straight = shipped.replace(
+        'week: {seg-sex: ["09:00-11:45", "13:30-17:30"]}', 'week: {seg-sex: ["09:00-17:30"]}'
+    )
+    menu = tmp_path / "sem_almoco.yaml"
+    menu.write_text(straight, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path}/ivr.db")
+    monkeypatch.setenv("IVR_MENUS", str(tmp_path / "missing.yaml"))
+    runner = CliRunner()
+    assert runner.invoke(main, ["menus", "publish", str(menu)]).exit_code == 0
+    result = runner.invoke(main, ["hours", "check", "--at", "2026-11-24T12:30-03:00", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["open"] is True  # no lunch break in the live version
