@@ -56,6 +56,15 @@ def _known_schedules() -> frozenset[str] | None:
     return frozenset(menu.schedules or parse_schedules(SHIPPED_SCHEDULES))
 
 
+def _local(instant: datetime) -> str:
+    """An instant as the supervisor reads it: in the line's time zone."""
+    from zoneinfo import ZoneInfo
+
+    from hours.schedule import DEFAULT_TIMEZONE
+
+    return instant.astimezone(ZoneInfo(DEFAULT_TIMEZONE)).isoformat(timespec="minutes")
+
+
 def _until(until: str | None, duration: str | None, now: datetime) -> datetime | None:
     if until and duration:
         raise click.UsageError("give --until or --for, not both")
@@ -116,9 +125,7 @@ def close(
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
         session.commit()
-        when = (
-            record.end.isoformat(timespec="minutes") if record.end else "until `ivr hours reopen`"
-        )
+        when = _local(record.end) if record.end else "until `ivr hours reopen`"
         click.echo(f"line closed ({when}): {record.message}")
 
 
@@ -141,10 +148,8 @@ def list_closures() -> None:
     with _session() as session:
         found = closures.current(session, datetime.now(UTC))
         for record in found:
-            end = record.end.isoformat(timespec="minutes") if record.end else "—"
+            end = _local(record.end) if record.end else "—"
             scope = ",".join(record.schedules) if record.schedules else "all"
-            click.echo(
-                f"{record.start.isoformat(timespec='minutes')}  {end}  [{scope}]  {record.message}"
-            )
+            click.echo(f"{_local(record.start)}  {end}  [{scope}]  {record.message}")
         if not found:
             click.echo("no emergency closure")
