@@ -5,34 +5,18 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
-from datetime import datetime
 from pathlib import Path
 
 import click
 import httpx
 
 from ivr.app import close_app
+from ivr.cli.params import Instant
 from ivr.menu_versions import live_or_file
 from ivr.menus.loader import MenuInvalid, read_menu_file
 from ivr.settings import Settings
 from ivr.simulator import Answer, InProcess, Phone, Remote, Transcript
 from ivr.simulator.sandbox import SettableClock, sandbox_app
-
-
-def _instant(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        instant = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"not ISO-8601: {value!r} (e.g. 2026-11-24T10:00-03:00)", param_hint="--at"
-        ) from None
-    if instant.tzinfo is None:
-        raise click.BadParameter(
-            "give a time zone offset, e.g. 2026-11-24T10:00-03:00", param_hint="--at"
-        )
-    return instant
 
 
 def print_turns(transcript: Transcript) -> None:
@@ -84,7 +68,7 @@ class Keyboard:
 @click.command()
 @click.option("--digits", default=None, help='Keys for each menu, e.g. "2 1 #"; "-" is silence.')
 @click.option("--speech", multiple=True, help="A spoken answer (before the digits).")
-@click.option("--at", "at", default=None, help="Run the call at this ISO-8601 instant.")
+@click.option("--at", "at", type=Instant(), default=None, help="Run the call at this instant.")
 @click.option("--from", "caller", default="+5511987654321", show_default=True)
 @click.option("--to", "called", default="+551130040000", show_default=True)
 @click.option(
@@ -101,7 +85,7 @@ class Keyboard:
 def call(digits, speech, at, caller, called, menu_file, url, no_answer, as_json) -> None:
     """Simulate a call: Twilio's requests, signed, and the TwiML followed."""
     settings = Settings.from_env().with_local_secrets()
-    instant = _instant(at)
+    instant = at
     tokens = [f"s:{text}" for text in speech] + (digits.split() if digits else [])
     interactive = not tokens and digits is None and sys.stdin.isatty() and not as_json
     keyboard = Keyboard()

@@ -11,6 +11,7 @@ import click
 from sqlalchemy.orm import Session
 
 from hours.schedule import EmergencyClosure
+from ivr.cli.params import Instant
 from ivr.db import open_session
 from ivr.settings import Settings
 
@@ -65,21 +66,11 @@ def _local(instant: datetime) -> str:
     return instant.astimezone(ZoneInfo(DEFAULT_TIMEZONE)).isoformat(timespec="minutes")
 
 
-def _until(until: str | None, duration: str | None, now: datetime) -> datetime | None:
+def _until(until: datetime | None, duration: str | None, now: datetime) -> datetime | None:
     if until and duration:
         raise click.UsageError("give --until or --for, not both")
     if until:
-        try:
-            end = datetime.fromisoformat(until)
-        except ValueError:
-            raise click.BadParameter(
-                f"not ISO-8601: {until!r} (e.g. 2026-11-24T14:00-03:00)", param_hint="--until"
-            ) from None
-        if end.tzinfo is None:
-            raise click.BadParameter(
-                "give the offset, e.g. 2026-11-24T14:00-03:00", param_hint="--until"
-            )
-        return end
+        return until
     if duration:
         match = _DURATION.match(duration.strip())
         if not match or not any(match.groups()):
@@ -97,13 +88,13 @@ def _until(until: str | None, duration: str | None, now: datetime) -> datetime |
 
 @click.command()
 @click.option("--message", required=True, help="What callers hear, e.g. 'Estamos em manutenção.'")
-@click.option("--until", default=None, metavar="ISO-8601", help="When the line reopens.")
+@click.option("--until", type=Instant(), default=None, help="When the line reopens.")
 @click.option("--for", "duration", default=None, metavar="2h|45m", help="How long it stays closed.")
 @click.option(
     "--schedule", "schedules", multiple=True, help="Close only this schedule (repeatable)."
 )
 def close(
-    message: str, until: str | None, duration: str | None, schedules: tuple[str, ...]
+    message: str, until: datetime | None, duration: str | None, schedules: tuple[str, ...]
 ) -> None:
     """Close the line now (every web process hears of it within seconds)."""
     from ivr import closures

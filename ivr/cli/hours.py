@@ -26,6 +26,7 @@ from hours.oracle import Hours, UnknownSchedule
 from hours.phrases import closed_phrase, spoken_time
 from hours.schedule import ScheduleError
 from ivr.cli.closures import stored_closures
+from ivr.cli.params import Instant
 from ivr.menu_versions import live_or_file
 from ivr.menus.loader import read_menu_file
 from ivr.settings import Settings
@@ -97,15 +98,9 @@ def _schedule_name(cfg: _Config, line: str | None, schedule: str | None) -> str:
     return cfg.hours.default
 
 
-def _parse_at(text: str | None, hours: Hours, schedule: str) -> datetime:
-    if text is None:
+def _parse_at(at: datetime | None, hours: Hours, schedule: str) -> datetime:
+    if at is None:
         return datetime.now(UTC)
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(
-            f"not ISO-8601: {text!r} (e.g. 2026-11-20T10:00-03:00)", param_hint="--at"
-        ) from None
     if at.tzinfo is None:
         at = at.replace(tzinfo=hours.calendar(schedule).tz)
     return at
@@ -151,9 +146,9 @@ _menus_option = click.option(
 @hours.command()
 @click.option(
     "--at",
-    "at_text",
+    "at",
+    type=Instant(offset_required=False),
     default=None,
-    metavar="ISO-8601",
     help="Instant to check (default: now); without an offset, the schedule's zone.",
 )
 @click.option("--line", default=None, help="Product line id: use its schedule.")
@@ -161,7 +156,7 @@ _menus_option = click.option(
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @_menus_option
 def check(
-    at_text: str | None,
+    at: datetime | None,
     line: str | None,
     schedule: str | None,
     as_json: bool,
@@ -170,7 +165,7 @@ def check(
     """Is the line open at --at? Why not, and when does it open or close."""
     cfg = _load(menus_file)
     name = _schedule_name(cfg, line, schedule)
-    at = _parse_at(at_text, cfg.hours, name)
+    at = _parse_at(at, cfg.hours, name)
     try:
         status = cfg.hours.status(name, at)
     except UnknownSchedule as exc:  # pragma: no cover - checked above

@@ -105,7 +105,7 @@ def test_calendar_lists_and_writes_ics(menus: str, tmp_path: Path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--until", "amanhã"], "Invalid value for --until: not ISO-8601"),
+        (["--until", "amanhã"], "Invalid value for '--until': not ISO-8601"),
         (["--for", "99999999h"], "Invalid value for --for: '99999999h' is too long"),
         (["--for", "1h", "--schedule", "padra0"], "unknown schedule 'padra0' (known: corrido"),
     ],

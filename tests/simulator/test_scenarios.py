@@ -104,7 +104,7 @@ def test_a_broken_menu_file_is_reported_under_its_own_name(runner, tmp_path, com
 def test_call_with_a_bad_instant_or_an_unreachable_server_is_a_usage_message(runner):
     bad_at = runner.invoke(main, ["call", "--digits", "1", "--at", "amanhã às 10h"])
     assert bad_at.exit_code == 2
-    assert "Invalid value for --at: not ISO-8601" in bad_at.output
+    assert "Invalid value for '--at': not ISO-8601" in bad_at.output
     nowhere = runner.invoke(main, ["call", "--digits", "1", "--url", "http://127.0.0.1:9"])
     assert nowhere.exit_code == 1
     assert not isinstance(nowhere.exception, Exception) or isinstance(nowhere.exception, SystemExit)
