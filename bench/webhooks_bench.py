@@ -4,7 +4,7 @@
    distinct CallSids) through the real app in-process, keeping each signed
    request exactly as Twilio would send it.
 2. Serves the IVR (``ivr.wsgi:app``'s app with its clock fixed in business
-   hours, see bench/ivr_app.py, on a fresh SQLite database with the
+   hours, see bench/clock.py, on a fresh SQLite database with the
    shipped menu published) and then a bare Flask route returning a constant
    TwiML string, each under the same gunicorn settings.
 3. Replays the recorded requests against each with wrk and prints
@@ -32,7 +32,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.ivr_app import at_business_hours  # noqa: E402
+from bench.clock import at_business_hours  # noqa: E402
 from ivr.app import close_app, create_app  # noqa: E402
 from ivr.cli.serve import prepare  # noqa: E402
 from ivr.settings import Settings  # noqa: E402
