@@ -199,7 +199,16 @@ def _plain(node: yaml.Node, path: Loc, places: _Places, depth: int = 0) -> Any:
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_plain(item, (*path, i), places, depth + 1) for i, item in enumerate(node.value)]
-    return yaml.constructor.SafeConstructor().construct_object(node)
+    try:
+        return yaml.constructor.SafeConstructor().construct_object(node)
+    except (yaml.YAMLError, ValueError, TypeError) as exc:  # "=", a bad date, a foreign tag
+        line, col = _mark(node)
+        reason = getattr(exc, "problem", None) or str(exc)
+        dotted = ".".join(str(part) for part in path)
+        places.problems.append(
+            MenuProblem(places.filename, line, col, dotted, f"invalid YAML value: {reason}")
+        )
+        return node.value
 
 
 def _report_validation(exc: ValidationError, prefix: Loc, places: _Places) -> None:

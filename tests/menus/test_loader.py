@@ -287,3 +287,13 @@ def test_aliases_nested_in_aliases_are_refused_quickly() -> None:
     found = problems("\n".join(lines) + "\n")
     assert time.perf_counter() - started < 10
     assert any("more than 100000 values" in problem for problem in found)
+
+
+@pytest.mark.parametrize(
+    "value", ["=", "2026-13-45", "!!binary não-é-base64", "!!python/name:os.system"]
+)
+def test_a_value_yaml_cannot_build_is_a_located_problem(value: str) -> None:
+    problems = check_menu(f"start: principal\nnodes:\n  principal: {value}\n", "m.yaml")
+    located = [p for p in problems if "invalid YAML value" in p.message]
+    assert located and located[0].line == 3, problems
+    assert not any("internal error" in p.message for p in problems)
