@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,25 +23,11 @@ from ivr.menus.actions import (
 )
 from ivr.menus.context import CallContext, CallerEvent
 from ivr.menus.loader import load_menu
+from tests.fakes import FixedHours
 
 EXAMPLE = load_menu((Path(__file__).parent / "example_menu.yaml").read_text(encoding="utf-8"))
 NOW = datetime(2025, 3, 10, 14, 0, tzinfo=UTC)
 VERSION = 7
-
-
-@dataclass
-class FixedHours:
-    """A calendar stand-in that is always open or always closed, and remembers the asks."""
-
-    open: bool = True
-    asked: list[str | None] = field(default_factory=list)
-
-    def is_open(self, schedule: str | None, now: datetime) -> bool:
-        self.asked.append(schedule)
-        return self.open
-
-    def closed_phrase(self, schedule: str | None, now: datetime) -> str:
-        return f"Estamos fechados ({schedule}). Voltamos amanhã às 9 horas."
 
 
 def context(*, is_open: bool = True) -> CallContext:

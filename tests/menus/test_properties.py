@@ -21,6 +21,7 @@ from ivr.menus.actions import (
 from ivr.menus.context import CallContext
 from ivr.menus.document import Menu
 from ivr.menus.loader import MenuInvalid, check_menu, load_menu
+from tests.fakes import FixedHours
 from tests.strategies import (
     caller_events,
     garbled_menu_texts,
@@ -32,19 +33,6 @@ from tests.strategies import (
 NOW = datetime(2025, 3, 10, 14, 0, tzinfo=UTC)
 VERSION = 3
 FAST = settings(max_examples=100, deadline=None)
-
-
-class CoinHours:
-    """A calendar that is open or closed as drawn."""
-
-    def __init__(self, is_open: bool) -> None:
-        self._open = is_open
-
-    def is_open(self, schedule: str | None, now: datetime) -> bool:
-        return self._open
-
-    def closed_phrase(self, schedule: str | None, now: datetime) -> str:
-        return "Estamos fechados agora."
 
 
 def checked(step: Step, *, request: int) -> CallState | None:
@@ -82,7 +70,7 @@ def test_any_caller_gets_a_step_that_hands_control_back_or_hangs_up(
     text: str, is_open: bool, data: st.DataObject
 ) -> None:
     menu = load_menu(text)
-    ctx = CallContext(now=NOW, caller="+5511987654321", hours=CoinHours(is_open))
+    ctx = CallContext(now=NOW, caller="+5511987654321", hours=FixedHours(is_open))
     state = checked(engine.start(menu, VERSION, ctx), request=0)
     for _ in range(25):
         if state is None:
@@ -96,7 +84,7 @@ def test_any_caller_gets_a_step_that_hands_control_back_or_hangs_up(
 def test_a_silent_caller_reaches_an_end_in_bounded_steps(text: str, is_open: bool) -> None:
     """Nobody presses anything, nobody answers, nothing is recorded: the call still ends."""
     menu = load_menu(text)
-    ctx = CallContext(now=NOW, hours=CoinHours(is_open))
+    ctx = CallContext(now=NOW, hours=FixedHours(is_open))
     bound = 1 + sum(getattr(node, "retries", 1) for node in menu.nodes.values())
     state = checked(engine.start(menu, VERSION, ctx), request=0)
     requests = 0

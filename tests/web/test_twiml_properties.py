@@ -14,6 +14,7 @@ from ivr.menus.context import CallContext
 from ivr.menus.loader import load_menu
 from ivr.simulator import Answer, Phone
 from ivr.twiml import STEP_PATH, Renderer, parse_state
+from tests.fakes import FixedHours
 from tests.strategies import caller_events, valid_menu_texts
 from tests.web.conftest import AUTH_TOKEN
 
@@ -21,17 +22,6 @@ NOW = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)
 VOICE_VERBS = {"Say", "Play", "Pause", "Gather", "Dial", "Enqueue", "Record", "Redirect", "Hangup"}
 ENDING_VERBS = {"Redirect", "Dial", "Enqueue", "Record", "Hangup"}
 RENDERER = Renderer("Polly.Camila")
-
-
-class Hours:
-    def __init__(self, is_open: bool) -> None:
-        self.open = is_open
-
-    def is_open(self, schedule: str | None, now: datetime) -> bool:
-        return self.open
-
-    def closed_phrase(self, schedule: str | None, now: datetime) -> str:
-        return "Estamos fechados. Voltamos às 13h30."
 
 
 def action_urls(root: ET.Element) -> list[str]:
@@ -63,7 +53,7 @@ def checked_twiml(xml: str, step_number: int) -> list[CallState]:
 @given(text=valid_menu_texts(), is_open=st.booleans(), data=st.data())
 def test_any_input_through_any_valid_menu_renders_valid_twiml(text, is_open, data) -> None:
     menu = load_menu(text)
-    ctx = CallContext(now=NOW, caller="+5511987654321", hours=Hours(is_open))
+    ctx = CallContext(now=NOW, caller="+5511987654321", hours=FixedHours(is_open))
     step = engine.start(menu, 1, ctx)
     for number in range(25):
         states = checked_twiml(RENDERER.render(step.actions), number)
