@@ -159,7 +159,6 @@ def create_app(
         clock=clock,
         engine=engine,
     )
-    app.extensions["ivr_engine"] = engine
 
     from ivr import webhooks
 

@@ -25,7 +25,7 @@ def post(app, path: str, params: dict[str, str], signature: str | None):
 def calls_in_db(app) -> int:
     services = app.extensions["ivr"]
     services.call_log.flush()
-    with Session(app.extensions["ivr_engine"]) as session:
+    with Session(app.extensions["ivr"].engine) as session:
         return len(call_log_module.recent_calls(session, 100))
 
 
@@ -118,7 +118,7 @@ def test_nobody_answering_leads_to_voicemail(app):
     assert any("Obrigado por ligar" in text for text in transcript.heard)
     recorded = next(t for t in transcript.turns if "RecordingUrl" in t.params)
     app.extensions["ivr"].call_log.flush()
-    with Session(app.extensions["ivr_engine"]) as session:
+    with Session(app.extensions["ivr"].engine) as session:
         call = call_log_module.get_call(session, transcript.call_sid)
         assert call.outcome == "voicemail"
         assert call.recording_url == recorded.params["RecordingUrl"]
@@ -128,7 +128,7 @@ def test_nobody_answering_leads_to_voicemail(app):
 def test_call_log_records_path_keys_and_outcome(app, phone):
     transcript = phone.call([Answer.parse(d) for d in ("2", "3", "1")])
     app.extensions["ivr"].call_log.flush()
-    with Session(app.extensions["ivr_engine"]) as session:
+    with Session(app.extensions["ivr"].engine) as session:
         call = call_log_module.get_call(session, transcript.call_sid)
         assert call is not None
         assert call.outcome == "transferred"
@@ -144,7 +144,7 @@ def test_replayed_webhook_writes_nothing_twice(app, phone):
     for turn in transcript.turns:  # Twilio retrying every request of the call
         phone.signed_post(turn.url, turn.params)
     app.extensions["ivr"].call_log.flush()
-    with Session(app.extensions["ivr_engine"]) as session:
+    with Session(app.extensions["ivr"].engine) as session:
         call = call_log_module.get_call(session, transcript.call_sid)
         steps = [step.step for step in call.steps]
         assert len(steps) == len(set(steps)) == len(transcript.turns)
@@ -210,7 +210,7 @@ def test_odd_numbers_in_twilio_fields_never_fail_the_webhook(app, phone):
         assert response.status_code == 200
         assert ET.fromstring(response.data).find("Hangup") is not None
     app.extensions["ivr"].call_log.flush()
-    with Session(app.extensions["ivr_engine"]) as session:
+    with Session(app.extensions["ivr"].engine) as session:
         call = call_log_module.get_call(session, "CA" + "6" * 32)
         assert call is not None and call.recording_url == "https://api.twilio.com/rec/RE1"
 
