@@ -6,7 +6,7 @@ import os
 import secrets
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 DEFAULT_VOICE = "Polly.Camila"
@@ -28,7 +28,6 @@ class Settings:
     fallback_queue: str = "suporte"  # queue used for that when no number is set
     var_dir: Path = Path("var")
     ticket_store: str = "sql"
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -53,7 +52,6 @@ class Settings:
             fallback_queue=env("IVR_FALLBACK_QUEUE", "suporte"),
             var_dir=var_dir,
             ticket_store=env("IVR_TICKET_STORE", "sql"),
-            extra={k: v for k, v in environ.items() if k.startswith("IVR_")},
         )
 
     def with_local_secrets(self) -> Settings:
@@ -65,13 +63,7 @@ class Settings:
         """
         token = self.twilio_auth_token or _local_secret(self.var_dir / "twilio_auth_token", True)
         key = self.secret_key or _local_secret(self.var_dir / "secret_key", False)
-        return _replace(self, twilio_auth_token=token, secret_key=key)
-
-
-def _replace(settings: Settings, **changes: object) -> Settings:
-    from dataclasses import replace
-
-    return replace(settings, **changes)  # type: ignore[arg-type]
+        return replace(self, twilio_auth_token=token, secret_key=key)
 
 
 def _local_secret(path: Path, announce: bool) -> str:
