@@ -93,18 +93,21 @@ def terminal_env(tmp_path) -> dict[str, str]:
     }
 
 
-def test_keys_typed_at_the_terminal_walk_the_menus_to_a_transfer(tmp_path, terminal_env):
-    terminal = Terminal(
-        [str(IVR), "call", "--at", "2026-11-24T10:00-03:00"], tmp_path, terminal_env
-    )
+def typed_call(keys: tuple[str, ...], tmp_path, env) -> tuple[int, str]:
+    """`ivr call` at a terminal, typing ``keys`` at its prompts: (exit code, screen text)."""
+    terminal = Terminal([str(IVR), "call", "--at", "2026-11-24T10:00-03:00"], tmp_path, env)
     try:
-        for count, key in enumerate(("2", "1", "1"), start=1):
+        for count, key in enumerate(keys, start=1):
             terminal.expect(PROMPT, count)
             terminal.type(key)
         code = terminal.finish()
     finally:
         terminal.close()
-    text = terminal.text
+    return code, terminal.text
+
+
+def test_keys_typed_at_the_terminal_walk_the_menus_to_a_transfer(tmp_path, terminal_env):
+    code, text = typed_call(("2", "1", "1"), tmp_path, terminal_env)
     assert code == 0, text
     # Each menu is read before its prompt, once, in the order of the call.
     menus = ["Para escolher o seu produto", "Para ERP Retaguarda", "Você escolheu ERP Retaguarda"]
@@ -118,17 +121,7 @@ def test_keys_typed_at_the_terminal_walk_the_menus_to_a_transfer(tmp_path, termi
 
 
 def test_after_a_silence_the_apology_is_read_before_the_next_prompt(tmp_path, terminal_env):
-    terminal = Terminal(
-        [str(IVR), "call", "--at", "2026-11-24T10:00-03:00"], tmp_path, terminal_env
-    )
-    try:
-        for count, key in enumerate(("", "1"), start=1):
-            terminal.expect(PROMPT, count)
-            terminal.type(key)
-        code = terminal.finish()
-    finally:
-        terminal.close()
-    text = terminal.text
+    code, text = typed_call(("", "1"), tmp_path, terminal_env)
     assert code == 0, text
     _before, second, after = text.split("teclas (")
     assert "não recebemos" in second and "Para escolher o seu produto" in second
