@@ -7,18 +7,15 @@ only, unless ``ivr calls show --show-number`` asks for one call's number.
 from __future__ import annotations
 
 import json
-from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
-from sqlalchemy.orm import Session
 
-from ivr.db import open_session
+from ivr.cli.db import configured_session
 from ivr.models import Call, CallStep
 from ivr.numbers import masked
-from ivr.settings import Settings
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 
@@ -89,11 +86,6 @@ def step_data(step: CallStep) -> dict[str, Any]:
     }
 
 
-def _session() -> AbstractContextManager[Session]:
-    """A read session on the configured database, migrated to the latest schema."""
-    return open_session(Settings.from_env().database_url, migrate=True)
-
-
 @click.group()
 def calls() -> None:
     """The call log: recent calls and the path each one took."""
@@ -108,7 +100,7 @@ def list_calls(limit: int, as_json: bool) -> None:
     """The most recent calls, newest first, one line each."""
     from ivr.call_log import recent_calls
 
-    with _session() as session:
+    with configured_session() as session:
         rows = recent_calls(session, limit)
         if as_json:
             data = [call_data(call) for call in rows]
@@ -140,7 +132,7 @@ def show_call(call_sid: str, show_number: bool, as_json: bool) -> None:
     """One call: who (masked), when, how it ended, and each step of its path."""
     from ivr.call_log import get_call
 
-    with _session() as session:
+    with configured_session() as session:
         call = get_call(session, call_sid)
         if call is None:
             raise click.ClickException(f"no call {call_sid} in the call log")

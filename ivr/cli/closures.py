@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import getpass
 import re
-from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 
 import click
-from sqlalchemy.orm import Session
 
 from hours.schedule import EmergencyClosure
+from ivr.cli.db import configured_session
 from ivr.cli.params import Instant
 from ivr.db import open_session
 from ivr.settings import Settings
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?:in)?)?$")
-
-
-def _session() -> AbstractContextManager[Session]:
-    """A session on the configured database, migrated to the latest schema."""
-    return open_session(Settings.from_env().database_url, migrate=True, write=True)
 
 
 def stored_closures() -> tuple[EmergencyClosure, ...]:
@@ -108,7 +102,7 @@ def close(
             f"unknown schedule {unknown[0]!r} (known: {', '.join(sorted(known or ()))})",
             param_hint="--schedule",
         )
-    with _session() as session:
+    with configured_session(write=True) as session:
         try:
             record = closures.close(
                 session, message, now, end, getpass.getuser(), list(schedules) or None
@@ -125,7 +119,7 @@ def reopen() -> None:
     """End every emergency closure in force (or planned)."""
     from ivr import closures
 
-    with _session() as session:
+    with configured_session(write=True) as session:
         count = closures.reopen(session, datetime.now(UTC))
         session.commit()
     click.echo(f"{count} closure(s) ended" if count else "no closure was in force")
@@ -136,7 +130,7 @@ def list_closures() -> None:
     """Emergency closures in force or planned."""
     from ivr import closures
 
-    with _session() as session:
+    with configured_session(write=True) as session:
         found = closures.current(session, datetime.now(UTC))
         for record in found:
             end = _local(record.end) if record.end else "—"

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+
 import click
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
+from ivr.db import open_session
 from ivr.settings import Settings
 
 
@@ -27,3 +31,11 @@ def upgrade(revision: str) -> None:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise click.ClickException(f"could not migrate {shown}: {reason}") from exc
     click.echo(f"{shown}: migrated to {revision}")
+
+
+def configured_session(*, write: bool = False) -> AbstractContextManager[Session]:
+    """A session on IVR_DATABASE_URL, migrated first: what every command works on.
+
+    ``write``: the command reads then writes, so take SQLite's write lock up front.
+    """
+    return open_session(Settings.from_env().database_url, migrate=True, write=write)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import getpass
 import sys
-from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from sqlalchemy.orm import Session
 
-from ivr.db import open_session
+from ivr.cli.db import configured_session
 from ivr.menu_versions import live_text
 from ivr.menus.loader import MenuInvalid, check_menu, load_menu, read_menu_file
 from ivr.settings import Settings
@@ -36,11 +34,6 @@ def validate(file: Path) -> None:
         sys.exit(1)
     if not problems:
         click.echo(f"{file}: ok")
-
-
-def _session() -> AbstractContextManager[Session]:
-    """A session on the configured database, migrated to the latest schema."""
-    return open_session(Settings.from_env().database_url, migrate=True, write=True)
 
 
 def _test_numbers(
@@ -72,7 +65,7 @@ def publish(file: Path, author: str | None, draft: bool, test_numbers: list[str]
     if draft != bool(test_numbers):
         raise click.UsageError("--draft and --test-number go together")
     who = author or getpass.getuser()
-    with _session() as session:
+    with configured_session(write=True) as session:
         try:
             text = read_menu_file(file)
             validate = lambda content: load_menu(content, str(file))  # noqa: E731
@@ -102,7 +95,7 @@ def promote(author: str | None) -> None:
     """Make the draft that test numbers tried live for every caller."""
     from ivr import menu_versions
 
-    with _session() as session:
+    with configured_session(write=True) as session:
         try:
             version = menu_versions.promote(session, author or getpass.getuser(), datetime.now(UTC))
         except LookupError as exc:
@@ -117,7 +110,7 @@ def export(version_id: int | None) -> None:
     """Print a published version's YAML."""
     from ivr import menu_versions
 
-    with _session() as session:
+    with configured_session(write=True) as session:
         version = (
             menu_versions.get(session, version_id)
             if version_id is not None
@@ -133,7 +126,7 @@ def versions() -> None:
     """List versions, newest first; drafts and retired drafts are marked."""
     from ivr import menu_versions
 
-    with _session() as session:
+    with configured_session(write=True) as session:
         for version in menu_versions.list_versions(session):
             stamp = version.created_at.astimezone(UTC).isoformat(timespec="seconds")
             mark = "" if version.status == "published" else f"  [{version.status}]"
