@@ -37,10 +37,10 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select  # noqa: E402
 
-from ivr.call_log import CallLog  # noqa: E402
-from ivr.db import make_engine, upgrade  # noqa: E402
 from ivr.menus.actions import Outcome  # noqa: E402
-from ivr.models import Call, CallStep  # noqa: E402
+from ivr.storage.call_log import CallLog  # noqa: E402
+from ivr.storage.db import make_engine, upgrade  # noqa: E402
+from ivr.storage.models import Call, CallStep  # noqa: E402
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 OUTCOMES = [

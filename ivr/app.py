@@ -9,34 +9,28 @@ import atexit
 import logging
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
 
-from flask import Flask, Request, Response
-from flask.sessions import SecureCookieSessionInterface, SessionMixin
-from sqlalchemy import Engine
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hours.calendar import EmergencySource
+from hours.clock import Clock, utc_now
 from hours.oracle import Hours
 from hours.schedule import SHIPPED_SCHEDULES, parse_schedules
-from ivr.calls import CallHandler, Release
-from ivr.closures import ClosureCache
-from ivr.db import make_engine
-from ivr.menu_versions import NoPublishedVersion, VersionCache
 from ivr.menus.loader import load_menu
-from ivr.metrics import Metrics
 from ivr.settings import Settings
-from ivr.signature import SignatureChecker
-from ivr.twiml import Renderer
+from ivr.storage.closures import ClosureCache
+from ivr.storage.db import make_engine
+from ivr.storage.menu_versions import NoPublishedVersion, VersionCache
+from ivr.telephony.signature import SignatureChecker
+from ivr.telephony.twiml import Renderer
+from ivr.telephony.voice import CallHandler, Release
+from ivr.web import operations, voice
+from ivr.web.metrics import Metrics
+from ivr.web.services import Services
+from ivr.web.sessions import ConsoleOnlySessions
 
-Clock = Callable[[], datetime]
 WEB_SWITCH_INTERVAL = 0.0005  # seconds; see create_app
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def release_loader(emergencies: EmergencySource, voice: str) -> Callable[[str], Release]:
@@ -57,43 +51,6 @@ def release_loader(emergencies: EmergencySource, voice: str) -> Callable[[str], 
     return load_release
 
 
-class ConsoleOnlySessions(SecureCookieSessionInterface):
-    """Cookie sessions for the console only.
-
-    Twilio sends no cookies worth reading; skipping the session machinery
-    keeps a webhook from building a signing serializer on every request.
-    """
-
-    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
-        if request.path.startswith("/admin"):
-            return super().open_session(app, request)
-        return self.make_null_session(app)
-
-
-@dataclass
-class Services:
-    """What the views need, built once per app."""
-
-    settings: Settings
-    signatures: SignatureChecker
-    calls: CallHandler
-    metrics: Metrics
-    versions: VersionCache
-    call_log: Any
-    clock: Clock
-
-    engine: Engine
-
-    @property
-    def public_url(self) -> str | None:
-        return self.settings.public_url
-
-    def close(self) -> None:
-        """Write what the call log still holds and release the database."""
-        self.call_log.stop()
-        self.engine.dispose()
-
-
 def close_app(app: Flask) -> None:
     """Shut an app built by :func:`create_app` down cleanly (tests, tools)."""
     app.extensions["ivr"].close()
@@ -111,7 +68,7 @@ def create_app(
     ``clock`` is the one place "now" comes from, so whole calls can be run
     at any instant in tests and in the simulator.
     """
-    from ivr.call_log import CallLog
+    from ivr.storage.call_log import CallLog
 
     settings = (settings or Settings.from_env()).with_local_secrets()
     app = Flask(__name__)
@@ -160,10 +117,8 @@ def create_app(
         engine=engine,
     )
 
-    from ivr import webhooks
-
-    app.register_blueprint(webhooks.bp)
-    _add_operational_routes(app, metrics)
+    app.register_blueprint(voice.bp)
+    app.register_blueprint(operations.bp)
     logging.getLogger("ivr").setLevel(logging.INFO)
     return app
 
@@ -177,13 +132,3 @@ def _warm_up(versions: VersionCache, clock: Clock) -> None:
         logging.getLogger("ivr").warning("no menu is published yet: `ivr menus publish FILE`")
     except Exception:  # the first webhook will answer with the apology, and log why
         logging.getLogger("ivr").exception("could not load the live menu at start-up")
-
-
-def _add_operational_routes(app: Flask, metrics: Metrics) -> None:
-    @app.get("/healthz")
-    def healthz() -> Response:
-        return Response("ok\n", content_type="text/plain")
-
-    @app.get("/metrics")
-    def prometheus() -> Response:
-        return Response(metrics.exposition(), content_type="text/plain; version=0.0.4")

@@ -32,7 +32,7 @@ import pytest
 from hypothesis import settings
 from sqlalchemy import Engine, text
 
-from ivr.db import make_engine, upgrade
+from ivr.storage.db import make_engine, upgrade
 
 # Property tests are judged by what they find, not by how fast one example
 # runs on a busy machine: no per-example deadline anywhere.
@@ -192,7 +192,7 @@ def postgresql_admin(postgresql_cluster: PostgresCluster) -> Iterator[Engine]:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file that each test copies."""
-    path = tmp_path_factory.mktemp("sqlite-template") / "ivr.db"
+    path = tmp_path_factory.mktemp("sqlite-template") / "ivr.storage.db"
     upgrade(f"sqlite:///{path}")
     return path
 
@@ -213,7 +213,7 @@ def _postgresql_database(request: pytest.FixtureRequest, migrated: bool) -> Iter
 
 def _sqlite_database(request: pytest.FixtureRequest, migrated: bool) -> Iterator[str]:
     tmp_path: Path = request.getfixturevalue("tmp_path")
-    path = tmp_path / "db" / "ivr.db"
+    path = tmp_path / "db" / "ivr.storage.db"
     if migrated:
         template: Path = request.getfixturevalue("sqlite_template")
         path.parent.mkdir()

@@ -12,11 +12,11 @@ import httpx
 
 from ivr.app import close_app
 from ivr.cli.params import Instant
-from ivr.menu_versions import live_or_file
 from ivr.menus.loader import MenuInvalid, read_menu_file
 from ivr.settings import Settings
 from ivr.simulator import Answer, InProcess, Phone, Remote, Transcript
 from ivr.simulator.sandbox import SettableClock, sandbox_app
+from ivr.storage.menu_versions import live_or_file
 
 
 def print_turns(transcript: Transcript) -> None:

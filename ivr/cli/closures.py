@@ -11,8 +11,8 @@ import click
 from hours.schedule import EmergencyClosure
 from ivr.cli.db import configured_session
 from ivr.cli.params import Instant
-from ivr.db import open_session
 from ivr.settings import Settings
+from ivr.storage.db import open_session
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?:in)?)?$")
 
@@ -21,8 +21,8 @@ def stored_closures() -> tuple[EmergencyClosure, ...]:
     """Every emergency closure in the configured database; none if it cannot be read."""
     from sqlalchemy import select
 
-    from ivr.closures import as_closure
-    from ivr.models import EmergencyClosureRecord
+    from ivr.storage.closures import as_closure
+    from ivr.storage.models import EmergencyClosureRecord
 
     try:
         with open_session(Settings.from_env().database_url) as session:
@@ -39,8 +39,8 @@ def _known_schedules() -> frozenset[str] | None:
     name is accepted, as before.
     """
     from hours.schedule import SHIPPED_SCHEDULES, parse_schedules
-    from ivr.menu_versions import live_or_file
     from ivr.menus.loader import load_menu
+    from ivr.storage.menu_versions import live_or_file
 
     settings = Settings.from_env()
     try:
@@ -91,7 +91,7 @@ def close(
     message: str, until: datetime | None, duration: str | None, schedules: tuple[str, ...]
 ) -> None:
     """Close the line now (every web process hears of it within seconds)."""
-    from ivr import closures
+    from ivr.storage import closures
 
     now = datetime.now(UTC)
     end = _until(until, duration, now)
@@ -117,7 +117,7 @@ def close(
 @click.command()
 def reopen() -> None:
     """End every emergency closure in force (or planned)."""
-    from ivr import closures
+    from ivr.storage import closures
 
     with configured_session(write=True) as session:
         count = closures.reopen(session, datetime.now(UTC))
@@ -128,7 +128,7 @@ def reopen() -> None:
 @click.command("closures")
 def list_closures() -> None:
     """Emergency closures in force or planned."""
-    from ivr import closures
+    from ivr.storage import closures
 
     with configured_session(write=True) as session:
         found = closures.current(session, datetime.now(UTC))

@@ -8,8 +8,8 @@ import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from ivr.db import open_session
 from ivr.settings import Settings
+from ivr.storage.db import open_session
 
 
 @click.group("db")
@@ -21,7 +21,7 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True, help="Target revision.")
 def upgrade(revision: str) -> None:
     """Apply the migrations to IVR_DATABASE_URL (default: SQLite under var/)."""
-    from ivr.db import upgrade as upgrade_database
+    from ivr.storage.db import upgrade as upgrade_database
 
     url = Settings.from_env().database_url
     shown = make_url(url).render_as_string(hide_password=True)

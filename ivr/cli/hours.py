@@ -27,9 +27,9 @@ from hours.phrases import closed_phrase, spoken_time
 from hours.schedule import ScheduleError
 from ivr.cli.closures import stored_closures
 from ivr.cli.params import Instant
-from ivr.menu_versions import live_or_file
 from ivr.menus.loader import read_menu_file
 from ivr.settings import Settings
+from ivr.storage.menu_versions import live_or_file
 
 _REASONS_PT = {
     Reason.OPEN: "aberto",

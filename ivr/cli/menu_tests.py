@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from ivr.app import close_app
-from ivr.menu_versions import live_or_file
 from ivr.settings import Settings
+from ivr.storage.menu_versions import live_or_file
 
 
 @click.command("test")

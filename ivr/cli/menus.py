@@ -10,9 +10,9 @@ from pathlib import Path
 import click
 
 from ivr.cli.db import configured_session
-from ivr.menu_versions import live_text
 from ivr.menus.loader import MenuInvalid, check_menu, load_menu, read_menu_file
 from ivr.settings import Settings
+from ivr.storage.menu_versions import live_text
 
 
 @click.group()
@@ -60,7 +60,7 @@ def _test_numbers(
 )
 def publish(file: Path, author: str | None, draft: bool, test_numbers: list[str]) -> None:
     """Validate FILE and make it the live menu for new calls (or a draft)."""
-    from ivr import menu_versions
+    from ivr.storage import menu_versions
 
     if draft != bool(test_numbers):
         raise click.UsageError("--draft and --test-number go together")
@@ -93,7 +93,7 @@ def publish(file: Path, author: str | None, draft: bool, test_numbers: list[str]
 @click.option("--author", default=None, help="Who promotes (default: the OS user).")
 def promote(author: str | None) -> None:
     """Make the draft that test numbers tried live for every caller."""
-    from ivr import menu_versions
+    from ivr.storage import menu_versions
 
     with configured_session(write=True) as session:
         try:
@@ -108,7 +108,7 @@ def promote(author: str | None) -> None:
 @click.option("--version", "version_id", type=int, default=None, help="Default: the live one.")
 def export(version_id: int | None) -> None:
     """Print a published version's YAML."""
-    from ivr import menu_versions
+    from ivr.storage import menu_versions
 
     with configured_session(write=True) as session:
         version = (
@@ -124,7 +124,7 @@ def export(version_id: int | None) -> None:
 @menus.command()
 def versions() -> None:
     """List versions, newest first; drafts and retired drafts are marked."""
-    from ivr import menu_versions
+    from ivr.storage import menu_versions
 
     with configured_session(write=True) as session:
         for version in menu_versions.list_versions(session):

@@ -15,9 +15,9 @@ def prepare(settings: Settings) -> None:
     """Bring the database to the latest schema and make sure a menu is live."""
     from sqlalchemy.orm import Session
 
-    from ivr import menu_versions
-    from ivr.db import make_engine, upgrade
     from ivr.menus.loader import load_menu
+    from ivr.storage import menu_versions
+    from ivr.storage.db import make_engine, upgrade
 
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)

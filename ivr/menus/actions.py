@@ -1,6 +1,6 @@
 """What the engine asks the telephone to do, independent of TwiML.
 
-The engine returns a tuple of these; ``ivr.twiml`` is the only module that
+The engine returns a tuple of these; ``ivr.telephony.twiml`` is the only module that
 turns them into Twilio's XML. Every action that hands control back to us
 carries the ``CallState`` of the step that will receive the reply, and the
 web layer encodes it into the (signed) URL.

@@ -34,10 +34,10 @@ def sandbox_app(
 
     Raises ``MenuInvalid`` (problems named after ``filename``) if the menu is broken.
     """
-    from ivr import menu_versions
     from ivr.app import create_app
-    from ivr.db import make_engine, upgrade
     from ivr.menus.loader import load_menu
+    from ivr.storage import menu_versions
+    from ivr.storage.db import make_engine, upgrade
 
     url = f"sqlite:///{workdir}/simulator.db"
     upgrade(url)

@@ -12,11 +12,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
-from ivr import menu_versions
 from ivr.cli.menus import menus
-from ivr.db import make_engine, upgrade
 from ivr.menus.graph import GraphvizMissing, menu_graph, render, to_dot, to_mermaid
 from ivr.menus.loader import load_menu
+from ivr.storage import menu_versions
+from ivr.storage.db import make_engine, upgrade
 
 SHIPPED = Path(__file__).parents[2] / "menus.yaml"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -141,7 +141,7 @@ def test_the_shipped_menu_renders_to_png() -> None:
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty working folder with its own database and IVR_MENUS unset."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path / 'ivr.db'}")
+    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path / 'ivr.storage.db'}")
     monkeypatch.delenv("IVR_MENUS", raising=False)
     return tmp_path
 
@@ -165,7 +165,7 @@ def test_graph_cli_draws_menus_yaml_when_nothing_is_published(workdir: Path) -> 
 def test_graph_cli_draws_the_live_version_first(workdir: Path) -> None:
     (workdir / "menus.yaml").write_text(SMALL, encoding="utf-8")
     live = SHIPPED.read_text(encoding="utf-8")
-    url = f"sqlite:///{workdir / 'ivr.db'}"
+    url = f"sqlite:///{workdir / 'ivr.storage.db'}"
     upgrade(url)
     engine = make_engine(url)
     with Session(engine) as session:

@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
-from ivr.call_log import CallLog, get_call, recent_calls
-from ivr.db import make_engine, session_factory
 from ivr.menus.actions import Outcome
-from ivr.models import Call, CallStep
+from ivr.storage.call_log import CallLog, get_call, recent_calls
+from ivr.storage.db import make_engine, session_factory
+from ivr.storage.models import Call, CallStep
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 CALLER = "+5511987654321"

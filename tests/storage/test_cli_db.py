@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from sqlalchemy import inspect
 
 from ivr.cli.db import db
-from ivr.db import make_engine
+from ivr.storage.db import make_engine
 
 
 def test_upgrade_creates_the_schema(
@@ -31,7 +31,7 @@ def test_default_database_lives_under_var(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(db, ["upgrade"], env={"IVR_VAR_DIR": "var"})
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "var" / "ivr.db").exists()
+    assert (tmp_path / "var" / "ivr.storage.db").exists()
 
 
 def test_password_is_not_printed() -> None:

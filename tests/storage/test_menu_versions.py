@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
-from ivr import menu_versions
-from ivr.db import session_factory
-from ivr.menu_versions import NoPublishedVersion, UnknownVersion, VersionCache
+from ivr.storage import menu_versions
+from ivr.storage.db import session_factory
+from ivr.storage.menu_versions import NoPublishedVersion, UnknownVersion, VersionCache
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 MENU_A = "inicio:\n  kind: message\n  say: Olá\n"
@@ -64,7 +64,7 @@ def count_queries(engine: Engine) -> list[str]:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _record(conn, cursor, statement, params, context, executemany) -> None:
-        if statement != "BEGIN":  # SQLite: emitted by ivr.db, not a read
+        if statement != "BEGIN":  # SQLite: emitted by ivr.storage.db, not a read
             statements.append(statement)
 
     return statements

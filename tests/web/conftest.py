@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ivr import menu_versions
 from ivr.app import close_app, create_app
-from ivr.db import open_session
 from ivr.menus.loader import load_menu
 from ivr.settings import Settings
 from ivr.simulator import InProcess, Phone
+from ivr.storage import menu_versions
+from ivr.storage.db import open_session
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 SHIPPED_MENU = Path(__file__).resolve().parents[2] / "menus.yaml"

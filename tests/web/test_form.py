@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, urlencode
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ivr.webhooks import parse_form
+from ivr.telephony.forms import parse_form
 
 
 @given(st.dictionaries(st.text(min_size=1), st.text()))

@@ -13,7 +13,8 @@ from ivr.menus.actions import CallState
 from ivr.menus.context import CallContext
 from ivr.menus.loader import load_menu
 from ivr.simulator import Answer, Phone
-from ivr.twiml import STEP_PATH, Renderer, parse_state
+from ivr.telephony.state_url import STEP_PATH, parse_state
+from ivr.telephony.twiml import Renderer
 from tests.fakes import FixedHours
 from tests.strategies import caller_events, valid_menu_texts
 from tests.web.conftest import AUTH_TOKEN

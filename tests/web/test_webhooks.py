@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 
 from sqlalchemy.orm import Session
 
-from ivr import call_log as call_log_module
 from ivr.simulator import Answer, Phone
+from ivr.storage import call_log as call_log_module
 from tests.web.conftest import AUTH_TOKEN
 
 

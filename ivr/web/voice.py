@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from functools import lru_cache, wraps
+from functools import wraps
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote_plus
 
 from flask import Blueprint, Response, abort, current_app, request
 
-from ivr.calls import StatusReport, VoiceRequest
+from ivr.telephony.forms import StatusReport, VoiceRequest, parse_form
 
 if TYPE_CHECKING:
-    from ivr.app import Services
+    from ivr.web.services import Services
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 
@@ -58,37 +57,6 @@ def twilio_form(environ: dict[str, Any]) -> dict[str, str]:
     # limited stream and a cache, which costs more than parsing the form.
     body = environ["wsgi.input"].read(length).decode("utf-8", "replace")
     return parse_form(body)
-
-
-_unquote_short = lru_cache(maxsize=8192)(unquote_plus)
-
-
-def _unquote(text: str) -> str:
-    # Only short values are remembered: the form is read before its
-    # signature is checked, so anyone could send long unique ones.
-    return _unquote_short(text) if len(text) <= 64 else unquote_plus(text)
-
-
-def parse_form(body: str) -> dict[str, str]:
-    """``application/x-www-form-urlencoded`` → dict, as ``parse_qsl`` reads it.
-
-    Written here rather than calling ``parse_qsl`` because it was the largest
-    single cost of a webhook: most of Twilio's values (SIDs, statuses) carry
-    no escapes, so only the parts that do go through ``unquote_plus``, and
-    those (the caller's and our numbers, repeated on every request of a
-    call) are remembered.
-    """
-    form: dict[str, str] = {}
-    for pair in body.split("&"):
-        if not pair:
-            continue
-        name, _, value = pair.partition("=")
-        if "%" in name or "+" in name:
-            name = _unquote(name)
-        if "%" in value or "+" in value:
-            value = _unquote(value)
-        form[name] = value
-    return form
 
 
 View = Callable[["Services", dict[str, str]], Response]

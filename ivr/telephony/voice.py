@@ -7,66 +7,27 @@ Flask views only verify the signature and translate the form.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from ivr.menus import engine
 from ivr.menus.actions import CallState, Outcome, Step
-from ivr.menus.context import AlwaysOpen, CallContext, CallerEvent, HoursOracle
-from ivr.twiml import Renderer, parse_state
+from ivr.menus.context import AlwaysOpen, CallContext, HoursOracle
+from ivr.telephony.forms import VoiceRequest
+from ivr.telephony.state_url import parse_state
+from ivr.telephony.twiml import Renderer
 
 if TYPE_CHECKING:
-    from ivr.call_log import CallLog
     from ivr.menus.loader import Menu
+    from ivr.storage.call_log import CallLog
 
 log = logging.getLogger(__name__)
 
 
 class EngineGaveUp(RuntimeError):
     """The engine could not go on (a bug guard): the caller gets the safe route."""
-
-
-@dataclass(frozen=True, slots=True)
-class VoiceRequest:
-    """The parts of Twilio's voice webhook form that we use."""
-
-    call_sid: str
-    account_sid: str = ""
-    caller: str = ""
-    called: str = ""
-    call_status: str = ""
-    digits: str | None = None
-    speech: str | None = None
-    dial_status: str | None = None
-    recording_url: str | None = None
-    recording_duration: int | None = None
-
-    @classmethod
-    def from_form(cls, form: Mapping[str, str]) -> VoiceRequest:
-        get = form.get
-        return cls(
-            call_sid=get("CallSid", ""),
-            account_sid=get("AccountSid", ""),
-            caller=get("From", ""),
-            called=get("To", ""),
-            call_status=get("CallStatus", ""),
-            digits=get("Digits") or None,
-            speech=get("SpeechResult") or None,
-            dial_status=get("DialCallStatus") or get("QueueResult") or None,
-            recording_url=get("RecordingUrl") or None,
-            recording_duration=_int_or_none(get("RecordingDuration")),
-        )
-
-    def event(self) -> CallerEvent:
-        return CallerEvent(
-            digits=self.digits,
-            speech=self.speech,
-            dial_status=self.dial_status,
-            recording_url=self.recording_url,
-            recording_duration=self.recording_duration,
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,38 +154,3 @@ class CallHandler:
             )
         except Exception:  # the caller must still get the apology
             log.exception("could not log the failed step for CallSid=%s", request.call_sid)
-
-
-@dataclass(frozen=True, slots=True)
-class StatusReport:
-    """Twilio's status callback form, typed."""
-
-    call_sid: str
-    call_status: str
-    sequence_number: int | None = None
-    duration: int | None = None
-
-    @classmethod
-    def from_form(cls, form: Mapping[str, str]) -> StatusReport:
-        return cls(
-            call_sid=form.get("CallSid", ""),
-            call_status=form.get("CallStatus", ""),
-            sequence_number=_int_or_none(form.get("SequenceNumber")),
-            duration=_int_or_none(form.get("CallDuration")),
-        )
-
-
-MAX_COUNT = 2**31 - 1  # the call log's INTEGER columns; Twilio's values are far smaller
-
-
-def _int_or_none(value: str | None) -> int | None:
-    """A non-negative count Twilio sent, or None for anything else.
-
-    ``isdecimal``, not ``isdigit``: ``"²".isdigit()`` is true but ``int("²")``
-    raises. Values that would overflow the database column are dropped too,
-    or the call log would discard the whole event (a recording with it).
-    """
-    if not value or not value.isdecimal():
-        return None
-    number = int(value)
-    return number if number <= MAX_COUNT else None

@@ -15,7 +15,7 @@ from typing import ClassVar
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ivr.db import Base, UTCDateTime
+from ivr.storage.db import Base, UTCDateTime
 
 PUBLISHED = "published"
 DRAFT = "draft"  # served only to its test numbers

@@ -1,7 +1,7 @@
-"""Alembic environment, configured from code (see ``ivr.db.alembic_config``).
+"""Alembic environment, configured from code (see ``ivr.storage.db.alembic_config``).
 
 A connection passed in ``config.attributes["connection"]`` is used as is
-(tests, ``ivr.db.upgrade(engine)``); otherwise an engine is made from
+(tests, ``ivr.storage.db.upgrade(engine)``); otherwise an engine is made from
 ``config.attributes["url"]``, then ``sqlalchemy.url``, then the settings.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from alembic import context
 
-import ivr.models  # noqa: F401  (registers the tables on the metadata)
-from ivr.db import Base, make_engine
+import ivr.storage.models  # noqa: F401  (registers the tables on the metadata)
+from ivr.storage.db import Base, make_engine
 
 config = context.config
 target_metadata = Base.metadata

@@ -42,9 +42,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
 
-from ivr.db import BEGIN_IMMEDIATE
 from ivr.menus.actions import Outcome
-from ivr.models import Call, CallStep
+from ivr.storage.db import BEGIN_IMMEDIATE
+from ivr.storage.models import Call, CallStep
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# ivr.db.UTCDateTime is a Python-side wrapper of this type; migrations use the
+# ivr.storage.db.UTCDateTime is a Python-side wrapper of this type; migrations use the
 # plain type so they never depend on application code that may change.
 UTC_DATETIME = sa.DateTime(timezone=True)
 

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, Select, or_, select
 from sqlalchemy.orm import Session
 
 from hours.schedule import EmergencyClosure
-from ivr.models import EmergencyClosureRecord
+from ivr.storage.models import EmergencyClosureRecord
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from ivr.models import DRAFT, PUBLISHED, RETIRED, MenuVersion
+from ivr.storage.models import DRAFT, PUBLISHED, RETIRED, MenuVersion
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +156,7 @@ def live_text(database_url: str) -> tuple[str, str] | None:
     """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ivr.db import open_session
+    from ivr.storage.db import open_session
 
     try:
         with open_session(database_url) as session:

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy engine and sessions, tables, migrations and the stores. No Flask."""

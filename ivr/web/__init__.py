@@ -1,0 +1,1 @@
+"""The Flask layer: voice routes, operational routes, later the console."""
