@@ -14,7 +14,7 @@ DEFAULT_VOICE = "Polly.Camila"
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = "sqlite:///var/ivr.storage.db"
+    database_url: str = "sqlite:///var/ivr.db"
     menus_path: str = "menus.yaml"
     public_url: str | None = None  # the base URL Twilio calls, e.g. https://ivr.example.com
     trusted_proxies: int = 0  # how many proxy hops may set X-Forwarded-*
@@ -38,7 +38,7 @@ class Settings:
         env = environ.get
         var_dir = Path(env("IVR_VAR_DIR", "var"))
         return cls(
-            database_url=env("IVR_DATABASE_URL", f"sqlite:///{var_dir}/ivr.storage.db"),
+            database_url=env("IVR_DATABASE_URL", f"sqlite:///{var_dir}/ivr.db"),
             menus_path=env("IVR_MENUS", "menus.yaml"),
             public_url=(env("IVR_PUBLIC_URL") or None),
             trusted_proxies=int(env("IVR_TRUSTED_PROXIES", "0")),

@@ -192,7 +192,7 @@ def postgresql_admin(postgresql_cluster: PostgresCluster) -> Iterator[Engine]:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file that each test copies."""
-    path = tmp_path_factory.mktemp("sqlite-template") / "ivr.storage.db"
+    path = tmp_path_factory.mktemp("sqlite-template") / "ivr.db"
     upgrade(f"sqlite:///{path}")
     return path
 
@@ -213,7 +213,7 @@ def _postgresql_database(request: pytest.FixtureRequest, migrated: bool) -> Iter
 
 def _sqlite_database(request: pytest.FixtureRequest, migrated: bool) -> Iterator[str]:
     tmp_path: Path = request.getfixturevalue("tmp_path")
-    path = tmp_path / "db" / "ivr.storage.db"
+    path = tmp_path / "db" / "ivr.db"
     if migrated:
         template: Path = request.getfixturevalue("sqlite_template")
         path.parent.mkdir()

@@ -113,7 +113,7 @@ def test_calendar_lists_and_writes_ics(menus: str, tmp_path: Path):
 def test_close_refuses_bad_values_without_a_traceback(tmp_path: Path, monkeypatch, args, message):
     from ivr.cli import main
 
-    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path}/ivr.storage.db")
+    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path}/ivr.db")
     monkeypatch.setenv("IVR_MENUS", str(Path(__file__).resolve().parents[2] / "menus.yaml"))
     runner = CliRunner()
     result = runner.invoke(main, ["hours", "close", "--message", "Manutenção", *args])
@@ -136,7 +136,7 @@ def test_check_reads_the_live_version_when_one_is_published(tmp_path, monkeypatc
     menu = tmp_path / "sem_almoco.yaml"
     menu.write_text(straight, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path}/ivr.storage.db")
+    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path}/ivr.db")
     monkeypatch.setenv("IVR_MENUS", str(tmp_path / "missing.yaml"))
     runner = CliRunner()
     assert runner.invoke(main, ["menus", "publish", str(menu)]).exit_code == 0

@@ -141,7 +141,7 @@ def test_the_shipped_menu_renders_to_png() -> None:
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty working folder with its own database and IVR_MENUS unset."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path / 'ivr.storage.db'}")
+    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path / 'ivr.db'}")
     monkeypatch.delenv("IVR_MENUS", raising=False)
     return tmp_path
 
@@ -165,7 +165,7 @@ def test_graph_cli_draws_menus_yaml_when_nothing_is_published(workdir: Path) -> 
 def test_graph_cli_draws_the_live_version_first(workdir: Path) -> None:
     (workdir / "menus.yaml").write_text(SMALL, encoding="utf-8")
     live = SHIPPED.read_text(encoding="utf-8")
-    url = f"sqlite:///{workdir / 'ivr.storage.db'}"
+    url = f"sqlite:///{workdir / 'ivr.db'}"
     upgrade(url)
     engine = make_engine(url)
     with Session(engine) as session:

@@ -87,7 +87,7 @@ def terminal_env(tmp_path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("IVR_", "TWILIO_"))}
     return env | {
         "TWILIO_AUTH_TOKEN": "interactive-test-token",
-        "IVR_DATABASE_URL": f"sqlite:///{tmp_path}/ivr.storage.db",
+        "IVR_DATABASE_URL": f"sqlite:///{tmp_path}/ivr.db",
         "IVR_MENUS": str(ROOT / "menus.yaml"),
         "TERM": "dumb",
     }

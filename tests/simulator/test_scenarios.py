@@ -19,7 +19,7 @@ SCENARIOS = ROOT / "scenarios.yaml"
 def runner(tmp_path, monkeypatch) -> CliRunner:
     """Commands run in an empty folder with a scratch database and a known token."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path}/ivr.storage.db")
+    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path}/ivr.db")
     monkeypatch.setenv("IVR_MENUS", str(ROOT / "menus.yaml"))
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "scenario-test-token")
     return CliRunner()

@@ -31,7 +31,7 @@ def test_default_database_lives_under_var(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(db, ["upgrade"], env={"IVR_VAR_DIR": "var"})
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "var" / "ivr.storage.db").exists()
+    assert (tmp_path / "var" / "ivr.db").exists()
 
 
 def test_password_is_not_printed() -> None:

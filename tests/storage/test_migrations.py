@@ -86,13 +86,13 @@ def test_naive_datetimes_are_refused(engine: Engine) -> None:
 
 def test_sqlite_connections_are_tuned(tmp_path: Path) -> None:
     """The folder is created; WAL, busy timeout and foreign keys are on."""
-    engine = make_engine(f"sqlite:///{tmp_path}/var/sub/ivr.storage.db")
+    engine = make_engine(f"sqlite:///{tmp_path}/var/sub/ivr.db")
     try:
         with engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
-        assert (tmp_path / "var" / "sub" / "ivr.storage.db").exists()
+        assert (tmp_path / "var" / "sub" / "ivr.db").exists()
     finally:
         engine.dispose()
 

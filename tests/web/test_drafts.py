@@ -82,7 +82,7 @@ def test_cli_publishes_a_draft_for_test_numbers_and_promotes_it(tmp_path, monkey
     from ivr.cli import main
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path}/ivr.storage.db")
+    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path}/ivr.db")
     draft = tmp_path / "rascunho.yaml"
     draft.write_text(draft_text(), encoding="utf-8")
     runner = CliRunner()
@@ -108,7 +108,7 @@ def test_cli_refuses_to_publish_a_file_that_is_not_utf8(tmp_path, monkeypatch):
 
     from ivr.cli import main
 
-    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path}/ivr.storage.db")
+    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path}/ivr.db")
     latin1 = tmp_path / "latin1.yaml"
     latin1.write_bytes(draft_text().encode("latin-1"))
     runner = CliRunner()
