@@ -1,0 +1,129 @@
+"""The one interface every ticket store implements, and the values it speaks in.
+
+The IVR, the callbacks and the command line see only :class:`TicketStore`;
+adapters (the built-in SQL store, Zendesk, TomTicket, a signed webhook)
+implement it. Errors form a small tree::
+
+    TicketStoreError
+    ├── StoreUnavailable   transient: down, timed out, 429/5xx; retry later
+    │                      (``retry_after`` seconds when the store said so)
+    ├── TicketRejected     permanent: the store refused this ticket as sent
+    └── TicketNotFound     no ticket with that reference
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal, Protocol
+
+Priority = Literal["low", "normal", "high", "urgent"]
+
+
+class Status(StrEnum):
+    """Ticket statuses as the vendors name them (what supervisors read)."""
+
+    OPEN = "Aberto"
+    AWAITING_REPLY = "Aguardando resposta"
+    CUSTOMER_PENDING = "Pendência do Cliente"
+    CUSTOMER_VALIDATION = "Validação Cliente"
+    RESOLVED = "Resolvido"
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A link the ticket carries, such as a voicemail recording (never the audio itself)."""
+
+    url: str
+    kind: str = "recording"
+    duration: int | None = None  # seconds, for recordings
+
+
+@dataclass(frozen=True, slots=True)
+class NewTicket:
+    """A ticket to create. ``protocol`` is ours, made before any store is asked."""
+
+    protocol: str
+    subject: str
+    description: str
+    created_at: datetime
+    line: str | None = None  # product line (department)
+    topic: str | None = None
+    phone: str | None = None  # E.164
+    email: str | None = None
+    priority: Priority = "normal"
+    attachments: tuple[Attachment, ...] = ()
+    follows: str | None = None  # protocol of the resolved ticket this one follows up
+
+
+@dataclass(frozen=True, slots=True)
+class TicketSummary:
+    """What a store tells about one ticket."""
+
+    remote_id: str
+    status: Status
+    updated_at: datetime
+    protocol: str | None = None
+    subject: str = ""
+    line: str | None = None
+    due_at: datetime | None = None  # first response due, where the store knows it
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    text: str
+    author: str
+    public: bool = False
+
+
+class TicketStoreError(Exception):
+    """Base of the errors a ticket store raises."""
+
+
+@dataclass
+class StoreUnavailable(TicketStoreError):
+    """The store could not be reached or asked us to wait: try again later."""
+
+    reason: str
+    retry_after: float | None = None
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class TicketRejected(TicketStoreError):
+    """The store refused the ticket as sent: retrying the same request will not help."""
+
+
+class TicketNotFound(TicketStoreError):
+    """No ticket with that reference in this store."""
+
+
+class TicketStore(Protocol):
+    """What the rest of the product may ask of a ticket store."""
+
+    def create(self, ticket: NewTicket, idempotency_key: str) -> str:
+        """Create the ticket (at most once per key) and return the store's reference."""
+        ...
+
+    def status(self, remote_id: str) -> TicketSummary:
+        """The ticket's current status."""
+        ...
+
+    def open_tickets(self, phone: str, line: str | None = None) -> list[TicketSummary]:
+        """The caller's tickets not yet Resolvido, newest first, for one line or all."""
+        ...
+
+    def add_comment(self, remote_id: str, comment: Comment) -> None:
+        """Add a comment (private unless ``comment.public``)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoreInfo:
+    """Settings-independent facts about an adapter, for the command line."""
+
+    name: str
+    remote: bool
+    notes: tuple[str, ...] = field(default=())
