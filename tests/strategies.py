@@ -11,7 +11,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 import yaml
+from hypothesis import assume
 from hypothesis import strategies as st
 
 from hours.schedule import Closure, EmergencyClosure, HolidayRule, Opening, Schedule, Shift
@@ -440,3 +442,78 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         openings=openings,
     )
     return Scenario(schedule, tuple(emergencies), at)
+
+
+# ---------------------------------------------------------------------------
+# Callback numbers (callbacks/numbers.py)
+#
+# ``brazilian_numbers()`` draws ordinary fixed and mobile numbers (area code,
+# subscriber digits) that phonenumbers accepts, ``typed_forms()`` writes one
+# the ways people type it; the other strategies draw what must be refused.
+
+AREA_CODES = (
+    "11", "12", "13", "14", "15", "16", "17", "18", "19", "21", "22", "24", "27", "28",
+    "31", "32", "33", "34", "35", "37", "38", "41", "42", "43", "44", "45", "46", "47",
+    "48", "49", "51", "53", "54", "55", "61", "62", "63", "64", "65", "66", "67", "68",
+    "69", "71", "73", "74", "75", "77", "79", "81", "82", "83", "84", "85", "86", "87",
+    "88", "89", "91", "92", "93", "94", "95", "96", "97", "98", "99",
+)  # fmt: skip
+CARRIER_CODES = ("12", "14", "15", "21", "23", "31", "41", "43")
+
+
+@dataclass(frozen=True)
+class BrazilianNumber:
+    area: str
+    subscriber: str  # 8 digits (fixed) or 9 (mobile)
+
+    @property
+    def e164(self) -> str:
+        return f"+55{self.area}{self.subscriber}"
+
+    @property
+    def mobile(self) -> bool:
+        return len(self.subscriber) == 9
+
+
+@st.composite
+def brazilian_numbers(draw: st.DrawFn) -> BrazilianNumber:
+    area = draw(st.sampled_from(AREA_CODES))
+    if draw(st.booleans()):
+        subscriber = (
+            "9"
+            + draw(st.text("6789", min_size=1, max_size=1))
+            + draw(st.text("0123456789", min_size=7, max_size=7))
+        )
+    else:
+        subscriber = draw(st.sampled_from("2345")) + draw(
+            st.text("0123456789", min_size=7, max_size=7)
+        )
+    number = BrazilianNumber(area, subscriber)
+    parsed = phonenumbers.parse(number.e164, None)
+    expected = {phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE}
+    assume(phonenumbers.number_type(parsed) in expected)
+    return number
+
+
+@st.composite
+def typed_forms(draw: st.DrawFn, number: BrazilianNumber) -> str:
+    """``number`` as someone types it: with or without 0, a carrier code, +55, punctuation."""
+    prefix = draw(
+        st.sampled_from(["", "0", "+55", "+55 "])
+        | st.sampled_from(CARRIER_CODES).map(lambda c: f"0{c}")
+    )
+    sub = number.subscriber
+    punctuated = draw(st.booleans())
+    body = f"({number.area}) {sub[:-4]}-{sub[-4:]}" if punctuated else number.area + sub
+    return prefix + body
+
+
+premium_numbers = st.tuples(
+    st.sampled_from(["0300", "0500", "0800", "0900"]),
+    st.text("0123456789", min_size=7, max_size=7),
+    st.sampled_from(["", " ", "-"]),
+).map(lambda t: f"{t[0]}{t[2]}{t[1][:3]}{t[2]}{t[1][3:]}")
+
+short_numbers = st.text("0123456789", min_size=1, max_size=6)
+
+keypad_digits = st.text("0123456789*#", max_size=20)
