@@ -24,7 +24,10 @@ def print_turns(transcript: Transcript) -> None:
         for text in turn.heard:
             click.echo(f"  🔊 {text}")
         if turn.answer is not None:
-            shown = turn.answer.get("digits") or turn.answer.get("speech") or "(silêncio)"
+            answer = turn.answer
+            shown = answer.get("digits") or answer.get("speech") or "(silêncio)"
+            if "recording" in answer:
+                shown = f"(recado de {answer['recording']} s)"
             click.echo(f"  ☎ {shown}")
     click.echo(
         f"fim da ligação: {transcript.ended}"

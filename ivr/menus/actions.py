@@ -108,7 +108,7 @@ Action = Say | Play | Pause | Gather | Dial | Enqueue | Record | Redirect | Hang
 class Outcome:
     """How a call ended, as the call log reports it."""
 
-    kind: Literal["transferred", "voicemail", "hung_up", "timed_out", "error"]
+    kind: Literal["transferred", "voicemail", "no_message", "hung_up", "timed_out", "error"]
     detail: str = ""  # transfer target, the node where it ended, …
 
 

@@ -50,7 +50,9 @@ Node kinds (``kind`` is required; every other field not listed is an error):
     hang up).
 ``voicemail`` — ``say`` instructions (pt-BR default), ``max_length`` seconds
     (5-600, default 120), optional ``next`` after the recording (default:
-    thank the caller and hang up). Records after a beep.
+    thank the caller and hang up). Records after a beep. When nothing is
+    recorded the caller is told so and gets one more try; after a second
+    empty try, optional ``empty`` (default: a goodbye, outcome ``no_message``).
 ``hours`` — optional ``schedule`` (a key of ``schedules``; default: the
     chosen line's schedule, else the calendar's default), ``open`` and
     ``closed`` targets.

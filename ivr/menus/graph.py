@@ -150,6 +150,8 @@ def _arrows(node_id: str, node: NodeModel, menu: Menu) -> Iterator[Arrow]:
     elif isinstance(node, VoicemailNode):
         if node.next is not None:
             yield Arrow(node_id, node.next, "após a gravação", True)
+        if node.empty is not None:
+            yield Arrow(node_id, node.empty, "nada gravado", False)
     else:  # message, goto, and any kind added later: follow its graph methods
         for _, target in node.flow_targets():
             yield Arrow(node_id, target, "", True)

@@ -48,6 +48,7 @@ class Turn:
         "line",
         "menu",
         "meta",
+        "nothing_recorded",
         "outcome",
         "path",
         "recorded",
@@ -72,6 +73,7 @@ class Turn:
         self.schedule: str | None = None  # set by an hours node for {aviso_horario}
         self.timed_out_at: str | None = None  # menu the caller left in silence
         self.recorded = False  # a voicemail was recorded during this step
+        self.nothing_recorded: str | None = None  # voicemail node that got no message
 
     # --- states and prompts -------------------------------------------------
 

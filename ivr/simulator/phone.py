@@ -3,7 +3,8 @@
 It POSTs the form Twilio posts, signed as Twilio signs it, and follows the
 TwiML it gets back verb by verb: what a <Say> says is what the caller hears,
 a <Gather> takes the next scripted (or typed) answer, a <Dial>/<Enqueue> is
-answered by an agent or not, a <Record> records a message.
+answered by an agent or not, a <Record> records a message (or nothing, when
+the caller's answer there is silence or ``#``).
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ class Answer:
         return self.digits is None and self.speech is None
 
 
+# Asked at each <Gather> and <Record> with what the caller heard so far. At a
+# <Record>, silence ("-") or "#" records nothing; anything else, or None (a
+# script used up), records a message.
+Ask = Callable[[list[str]], "Answer | None"]
+
+
 @dataclass(slots=True)
 class Turn:
     """One webhook request and what the caller heard from its answer."""
@@ -53,7 +60,7 @@ class Turn:
     status: int
     twiml: str = ""
     heard: list[str] = field(default_factory=list)
-    answer: dict[str, str] | None = None  # what the caller did at this turn's gather
+    answer: dict[str, str] | None = None  # what the caller did at its gather or recording
 
 
 @dataclass(slots=True)
@@ -94,7 +101,7 @@ class Phone:
 
     def call(
         self,
-        answers: Iterable[Answer] | Callable[[list[str]], Answer] = (),
+        answers: Iterable[Answer] | Ask = (),
         call_sid: str | None = None,
         incoming_path: str = "/voice/incoming",
     ) -> Transcript:
@@ -159,7 +166,7 @@ class Phone:
     # -- following TwiML ----------------------------------------------------------
 
     def _follow(
-        self, transcript: Transcript, turn: Turn, ask: Callable[[list[str]], Answer]
+        self, transcript: Transcript, turn: Turn, ask: Ask
     ) -> tuple[str | None, dict[str, str]]:
         """Walk the verbs; return the next request to make, or None when the call ends."""
         root = ET.fromstring(turn.twiml)
@@ -171,7 +178,7 @@ class Phone:
                 for child in verb:
                     if child.tag in ("Say", "Play"):
                         turn.heard.append(_spoken(child))
-                answer = ask(turn.heard)
+                answer = ask(turn.heard) or Answer()
                 turn.answer = {k: v for k, v in asdict(answer).items() if v is not None}
                 if not answer.silent:
                     params = {"Digits": answer.digits} if answer.digits else {}
@@ -183,7 +190,13 @@ class Phone:
             elif tag in ("Dial", "Enqueue"):
                 return self._connect(transcript, turn, verb)
             elif tag == "Record":
+                answer = ask(turn.heard)
+                if answer is not None and (answer.silent or answer.digits == "#"):
+                    # Nothing recorded: Twilio skips the action and goes on to the next verb.
+                    turn.answer = {"digits": "#"} if answer.digits else {}
+                    continue
                 transcript.ended = "voicemail-recorded"
+                turn.answer = {"recording": "12"}
                 return verb.get("action") or turn.url, {
                     "RecordingUrl": f"https://api.twilio.com/{API_VERSION}/Accounts/"
                     f"{self.account_sid}/Recordings/RE{uuid.uuid4().hex}",
@@ -219,8 +232,10 @@ class Phone:
         return (action, result) if action else (None, {})
 
 
-def _scripted(answers: Iterator[Answer]) -> Callable[[list[str]], Answer]:
-    return lambda _heard: next(answers, Answer())
+def _scripted(answers: Iterator[Answer]) -> Ask:
+    """A script's answers in order; None once it is used up (silence at a menu,
+    a message at a recording)."""
+    return lambda _heard: next(answers, None)
 
 
 def _spoken(verb: ET.Element) -> str:

@@ -7,6 +7,7 @@ A scenario file::
         at: 2026-11-24T10:00:00-03:00     # when the call happens
         from: "+5511987654321"            # optional
         keys: "2 1 1"                     # one token per menu: keys, "-" silence, "s:texto" speech
+                                          # (at a recording: "-" or "#" records nothing)
         agents_answer: true               # optional; false: nobody picks up
         expect:
           hears: ["Você escolheu ERP Retaguarda"]  # said, in this order (substrings)

@@ -236,11 +236,67 @@ def test_a_recorded_message_ends_with_thanks_and_the_recording_url() -> None:
     }
 
 
-def test_an_empty_recording_says_goodbye_rather_than_hanging_up_silently() -> None:
+@pytest.mark.parametrize(
+    "empty",
+    [
+        CallerEvent(),  # Twilio fell through to the Redirect after <Record>
+        CallerEvent(recording_url="https://api.twilio.com/Recordings/RE0", recording_duration=0),
+    ],
+    ids=["fell-through", "zero-seconds"],
+)
+def test_an_empty_recording_is_not_confirmed_and_the_caller_gets_one_more_try(
+    empty: CallerEvent,
+) -> None:
     record = engine.start(EXAMPLE, VERSION, context(is_open=False))
-    step = engine.advance(EXAMPLE, then(record), CallerEvent(), context())
-    assert said(step) == ["Não recebemos nenhuma mensagem. Obrigado por ligar."]
-    assert step.outcome == Outcome("hung_up", "recado")
+    retry = engine.advance(EXAMPLE, then(record), empty, context())
+    assert said(retry) == [
+        "Nenhuma mensagem foi gravada. Vamos tentar mais uma vez: fale depois do sinal."
+    ]
+    assert isinstance(retry.actions[-2], Record) and then(retry).attempt == 2
+    assert retry.outcome is None and retry.meta == {}
+
+    again = engine.advance(EXAMPLE, then(retry), empty, context())
+    assert said(again) == [
+        "Não recebemos nenhuma mensagem. Se precisar, ligue novamente. Obrigado por ligar."
+    ]
+    assert again.actions[-1] == Hangup()
+    assert again.outcome == Outcome("no_message", "recado")
+    assert "recording_url" not in again.meta
+
+
+def test_a_message_recorded_on_the_second_try_is_thanked_for() -> None:
+    record = engine.start(EXAMPLE, VERSION, context(is_open=False))
+    retry = engine.advance(EXAMPLE, then(record), CallerEvent(), context())
+    step = engine.advance(
+        EXAMPLE,
+        then(retry),
+        CallerEvent(recording_url="https://api.twilio.com/Recordings/RE2", recording_duration=9),
+        context(),
+    )
+    assert said(step) == ["Obrigado. Sua mensagem foi gravada e retornaremos o contato."]
+    assert step.outcome == Outcome("voicemail", "recado")
+
+
+def test_after_two_empty_tries_the_call_goes_to_empty_never_to_next() -> None:
+    """``next`` thanks for a message: a caller who left none goes to ``empty``."""
+    menu = load_menu(
+        """\
+start: m
+nodes:
+  m: {kind: menu, say: Digite 1., options: {"1": {next: t}}, after_retries: r}
+  t: {kind: transfer, queue: fila, fallback: r}
+  r: {kind: voicemail, say: Fale após o sinal., next: fim, empty: sem_recado}
+  fim: {kind: hangup, say: Recebemos a sua mensagem.}
+  sem_recado: {kind: hangup, say: Não recebemos nenhuma mensagem. Até logo!}
+"""
+    )
+    record = engine.advance(
+        menu, CallState(VERSION, "t", expect="enqueue"), CallerEvent(dial_status="leave"), context()
+    )
+    retry = engine.advance(menu, then(record), CallerEvent(), context())
+    step = engine.advance(menu, then(retry), CallerEvent(), context())
+    assert said(step) == ["Não recebemos nenhuma mensagem. Até logo!"]
+    assert step.outcome == Outcome("no_message", "r")
 
 
 def test_every_state_counts_one_request_further_and_keeps_the_version() -> None:

@@ -125,6 +125,43 @@ def test_nobody_answering_leads_to_voicemail(app):
         assert call.recording_duration == 12
 
 
+def test_an_empty_voicemail_is_not_confirmed_and_the_log_says_no_message(app):
+    """Silence at the beep twice: Twilio falls through <Record> without calling its action."""
+    from ivr.simulator import InProcess
+
+    phone = Phone(InProcess(app), AUTH_TOKEN, agents_answer=False)
+    transcript = phone.call([Answer.parse(token) for token in ("0", "-", "#")])
+    heard = "\n".join(transcript.heard)
+    assert "Nenhuma mensagem foi gravada. Vamos tentar mais uma vez" in heard
+    assert "Não recebemos nenhuma mensagem" in heard
+    assert "Recebemos a sua mensagem" not in heard
+    assert transcript.ended == "hangup"
+    assert not any("RecordingUrl" in turn.params for turn in transcript.turns)
+    app.extensions["ivr"].call_log.flush()
+    with Session(app.extensions["ivr"].engine) as session:
+        call = call_log_module.get_call(session, transcript.call_sid)
+        assert (call.outcome, call.outcome_detail) == ("no_message", "recado")
+        assert call.recording_url is None
+
+
+def test_a_zero_second_recording_posted_to_the_action_gets_one_more_try(app, phone):
+    params = phone.base_params("CA" + "7" * 32, "in-progress") | {
+        "RecordingUrl": "https://api.twilio.com/rec/RE0",
+        "RecordingDuration": "0",
+        "Digits": "#",
+    }
+    path = "/voice/step?s=1.recado.1..record&k=2"
+    url = phone.transport.base_url + path
+    response = post(app, path, params, phone.validator.compute_signature(url, params))
+    root = ET.fromstring(response.data)
+    assert root.find("Say").text.startswith("Nenhuma mensagem foi gravada")
+    assert root.find("Record") is not None
+    app.extensions["ivr"].call_log.flush()
+    with Session(app.extensions["ivr"].engine) as session:
+        call = call_log_module.get_call(session, "CA" + "7" * 32)
+        assert call.recording_url is None and call.outcome is None
+
+
 def test_call_log_records_path_keys_and_outcome(app, phone):
     transcript = phone.call([Answer.parse(d) for d in ("2", "3", "1")])
     app.extensions["ivr"].call_log.flush()
