@@ -1,0 +1,140 @@
+"""Every ticket store behind one harness, so one contract suite runs over all.
+
+A harness is the store under test plus what the test needs from the other
+side: how many tickets the help desk holds, how its agents move a ticket
+along, what comments it shows, and (remote stores only) the stand-in to arm
+with faults on the request that creates a ticket. Adding a store is one more
+``STORES`` entry and one builder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from tests.tickets_bridge.standins.server import FaultMode, StandIn, serving
+from tests.tickets_bridge.standins.tomticket import TomTicketStandIn
+from tests.tickets_bridge.standins.webhook_receiver import WebhookReceiver
+from tests.tickets_bridge.standins.zendesk import ZendeskStandIn
+from tickets_bridge.adapters.tomticket import TomTicketStore
+from tickets_bridge.adapters.webhook import WebhookStore
+from tickets_bridge.adapters.zendesk import ZendeskStore
+from tickets_bridge.store import TicketStore
+
+# Short, so the timeout tests are quick; the stand-ins answer in milliseconds.
+CLIENT_TIMEOUT = httpx.Timeout(5.0, read=0.5)
+
+
+def fixed_clock(at: datetime) -> Callable[[], datetime]:
+    return lambda: at
+
+
+@dataclass
+class Harness:
+    name: str
+    store: TicketStore
+    count: Callable[[], int]  # tickets the store holds
+    resolve: Callable[[str], None]  # an agent solves the ticket
+    await_customer: Callable[[str], None]  # an agent answers and waits for the customer
+    comments: Callable[[str], list[str]]  # the texts of the ticket's comments and replies
+    standin: StandIn | None = None
+    creation: tuple[str, str] | None = None  # (method, path) of the request that creates
+
+    def arm(self, mode: FaultMode, *, retry_after: str | None = None) -> None:
+        """Make the next ticket-creating request fail this way."""
+        if self.standin is None or self.creation is None:
+            pytest.skip(f"{self.name}: no network between the product and this store")
+        method, path = self.creation
+        self.standin.faults.arm(mode, method=method, path=path, retry_after=retry_after)
+
+
+@pytest.fixture
+def http_client() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=CLIENT_TIMEOUT) as client:
+        yield client
+
+
+def zendesk_harness(stack: ExitStack, client: httpx.Client) -> Harness:
+    standin = ZendeskStandIn()
+    url = stack.enter_context(serving(standin))
+    store = ZendeskStore(url, standin.email, standin.token, client, clock=lambda: datetime.now(UTC))
+    return Harness(
+        name="zendesk",
+        store=store,
+        count=lambda: len(standin.tickets),
+        resolve=lambda remote_id: standin.set_status(remote_id, "solved"),
+        await_customer=lambda remote_id: standin.set_status(remote_id, "pending"),
+        comments=standin.comment_bodies,
+        standin=standin,
+        creation=("POST", "/api/v2/tickets"),
+    )
+
+
+def tomticket_harness(stack: ExitStack, client: httpx.Client) -> Harness:
+    standin = TomTicketStandIn()
+    url = stack.enter_context(serving(standin))
+    store = TomTicketStore(
+        standin.token,
+        "dep1",
+        client,
+        category_id="cat1",
+        line_departments={"erp": "dep1", "nfe": "dep2"},
+        base_url=f"{url}/v2.0/",
+    )
+    return Harness(
+        name="tomticket",
+        store=store,
+        count=lambda: len(standin.tickets),
+        resolve=lambda remote_id: standin.set_situation(remote_id, 5),
+        await_customer=lambda remote_id: standin.set_situation(remote_id, 2),
+        comments=lambda remote_id: (
+            [standin.tickets[remote_id]["message"]] + standin.replies[remote_id]
+        ),
+        standin=standin,
+        creation=("POST", "/v2.0/ticket/new"),
+    )
+
+
+def webhook_harness(stack: ExitStack, client: httpx.Client) -> Harness:
+    receiver = WebhookReceiver()
+    url = stack.enter_context(serving(receiver))
+    store = WebhookStore(f"{url}/tickets", receiver.secret, client)
+    return Harness(
+        name="webhook",
+        store=store,
+        count=lambda: len(receiver.tickets),
+        resolve=lambda remote_id: receiver.set_status(remote_id, "Resolvido"),
+        await_customer=lambda remote_id: receiver.set_status(remote_id, "Aguardando resposta"),
+        comments=lambda remote_id: (
+            [_first_message(receiver.tickets[remote_id]["payload"])]
+            + [c["text"] for c in receiver.comments[remote_id]]
+        ),
+        standin=receiver,
+        creation=("POST", "/tickets"),
+    )
+
+
+def _first_message(payload: dict) -> str:
+    return "\n".join([payload["description"], *(a["url"] for a in payload["attachments"])])
+
+
+def _first_message(payload: dict) -> str:
+    return "\n".join([payload["description"], *(a["url"] for a in payload["attachments"])])
+
+
+STORES = {
+    "zendesk": zendesk_harness,
+    "tomticket": tomticket_harness,
+    "webhook": webhook_harness,
+}
+
+
+@pytest.fixture(params=sorted(STORES))
+def harness(request: pytest.FixtureRequest, http_client: httpx.Client) -> Iterator[Harness]:
+    with ExitStack() as stack:
+        yield STORES[request.param](stack, http_client)
