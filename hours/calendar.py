@@ -41,6 +41,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+from hours.clock import NaiveDatetime, require_aware
 from hours.schedule import EmergencyClosure, Schedule, wall_to_utc
 
 __all__ = [
@@ -61,10 +62,6 @@ _CACHE_LIMIT = 4096  # days kept per calendar (about 11 years)
 _FOREVER = datetime.max.replace(tzinfo=UTC)
 
 EmergencySource = Iterable[EmergencyClosure] | Callable[[], Iterable[EmergencyClosure]]
-
-
-class NaiveDatetime(ValueError):
-    """A datetime without a time zone reached the calendar."""
 
 
 class NoOpening(LookupError):
@@ -147,11 +144,7 @@ class _Day:
 
 
 def _utc(value: datetime) -> datetime:
-    if not isinstance(value, datetime):
-        raise TypeError(f"expected a datetime, got {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise NaiveDatetime(f"naive datetime {value.isoformat()}: give it a time zone")
-    return value.astimezone(UTC)
+    return require_aware(value).astimezone(UTC)
 
 
 def _merge(spans: Iterable[Span]) -> list[Span]:

@@ -1,8 +1,9 @@
 """``Hours``: the calendar as the IVR engine asks for it (``ivr.menus.context.HoursOracle``).
 
-Built once by the composition root from the menu's ``schedules:`` section::
+Built once per menu version from its parsed ``schedules:`` (the shipped
+schedules when it has none)::
 
-    hours = Hours.from_config(menu.schedules, emergencies=store.active_closures)
+    hours = Hours.or_shipped(schedules, emergencies=closure_cache)
     hours.is_open("padrao", now)        # schedule None -> the default schedule
     hours.closed_phrase(None, now)      # "" when open
 
@@ -52,6 +53,16 @@ class Hours:
         }
 
     @classmethod
+    def or_shipped(
+        cls,
+        schedules: Mapping[str, Schedule],
+        default: str | None = None,
+        emergencies: EmergencySource = (),
+    ) -> Hours:
+        """The calendars of ``schedules``; the shipped schedules when there are none."""
+        return cls(schedules or parse_schedules(SHIPPED_SCHEDULES), default, emergencies)
+
+    @classmethod
     def from_config(
         cls,
         schedules: Mapping[str, Any] | None,
@@ -59,7 +70,7 @@ class Hours:
         emergencies: EmergencySource = (),
     ) -> Hours:
         """From the raw ``schedules:`` section; the shipped schedules when it is empty."""
-        return cls(parse_schedules(schedules or SHIPPED_SCHEDULES), default, emergencies)
+        return cls.or_shipped(parse_schedules(schedules or {}), default, emergencies)
 
     def calendar(self, schedule: str | None = None) -> Calendar:
         name = self.default if schedule is None else schedule

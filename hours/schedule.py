@@ -67,6 +67,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays as holidays_lib
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from hours.clock import require_aware
+
 __all__ = [
     "DEFAULT_TIMEZONE",
     "WEEKDAY_NAMES",
@@ -240,8 +242,8 @@ class Closure:
     reason: str
 
     def __post_init__(self) -> None:
-        _require_aware(self.start, "Closure.start")
-        _require_aware(self.end, "Closure.end")
+        require_aware(self.start, "Closure.start")
+        require_aware(self.end, "Closure.end")
         if self.end <= self.start:
             raise ValueError("a closure must end after it starts")
 
@@ -270,9 +272,9 @@ class EmergencyClosure:
     schedules: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
-        _require_aware(self.start, "EmergencyClosure.start")
+        require_aware(self.start, "EmergencyClosure.start")
         if self.end is not None:
-            _require_aware(self.end, "EmergencyClosure.end")
+            require_aware(self.end, "EmergencyClosure.end")
             if self.end <= self.start:
                 raise ValueError("an emergency closure must end after it starts")
 
@@ -308,11 +310,6 @@ class Schedule:
 @lru_cache(maxsize=64)
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
-
-
-def _require_aware(value: datetime, what: str) -> None:
-    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{what} must be a timezone-aware datetime, got {value!r}")
 
 
 def wall_to_utc(day: date, seconds: int, tz: ZoneInfo) -> datetime:

@@ -15,8 +15,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hours.calendar import EmergencySource
 from hours.clock import Clock, utc_now
-from hours.oracle import Hours
-from hours.schedule import SHIPPED_SCHEDULES, parse_schedules
 from ivr.menus.loader import load_menu
 from ivr.settings import Settings
 from ivr.storage.closures import ClosureCache
@@ -41,10 +39,9 @@ def release_loader(emergencies: EmergencySource, voice: str) -> Callable[[str], 
 
     def load_release(text: str) -> Release:
         menu = load_menu(text, "menus.yaml")
-        schedules = menu.schedules or parse_schedules(SHIPPED_SCHEDULES)
         return Release(
             menu=menu,
-            hours=Hours(schedules, emergencies=emergencies),
+            hours=menu.hours(emergencies),
             renderer=Renderer(menu.voice or voice, menu.language),
         )
 

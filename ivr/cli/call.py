@@ -10,12 +10,13 @@ from pathlib import Path
 import click
 import httpx
 
+from hours.clock import SettableClock
 from ivr.app import close_app
 from ivr.cli.params import Instant
 from ivr.menus.loader import MenuInvalid, read_menu_file
 from ivr.settings import Settings
 from ivr.simulator import Answer, InProcess, Phone, Remote, Transcript
-from ivr.simulator.sandbox import SettableClock, sandbox_app
+from ivr.simulator.sandbox import sandbox_app
 from ivr.storage.menu_versions import live_or_file
 
 

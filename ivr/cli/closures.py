@@ -8,47 +8,24 @@ from datetime import UTC, datetime, timedelta
 
 import click
 
-from hours.schedule import EmergencyClosure
 from ivr.cli.db import configured_session
+from ivr.cli.live import heard_menu
 from ivr.cli.params import Instant
 from ivr.settings import Settings
-from ivr.storage.db import open_session
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?:in)?)?$")
 
 
-def stored_closures() -> tuple[EmergencyClosure, ...]:
-    """Every emergency closure in the configured database; none if it cannot be read."""
-    from sqlalchemy import select
+def _known_schedules(settings: Settings) -> frozenset[str] | None:
+    """The schedules calls are answered by; None when that cannot be told.
 
-    from ivr.storage.closures import as_closure
-    from ivr.storage.models import EmergencyClosureRecord
-
-    try:
-        with open_session(Settings.from_env().database_url) as session:
-            records = session.scalars(select(EmergencyClosureRecord)).all()
-            return tuple(as_closure(r) for r in records if r.end is None or r.end > r.start)
-    except Exception:  # no database yet: nothing was ever closed
-        return ()
-
-
-def _known_schedules() -> frozenset[str] | None:
-    """The schedules calls are answered by: the live menu's, else the menu file's.
-
-    None when that cannot be told (no database, no readable menu): then any
-    name is accepted, as before.
+    (No database, no readable menu: then any name is accepted, as before.)
     """
-    from hours.schedule import SHIPPED_SCHEDULES, parse_schedules
-    from ivr.menus.loader import load_menu
-    from ivr.storage.menu_versions import live_or_file
-
-    settings = Settings.from_env()
     try:
-        text, _source = live_or_file(settings.database_url, settings.menus_path)
-        menu = load_menu(text)
+        menu, _source = heard_menu(settings)
     except Exception:  # no readable menu: any name is accepted
         return None
-    return frozenset(menu.schedules or parse_schedules(SHIPPED_SCHEDULES))
+    return frozenset(menu.hours().calendars)
 
 
 def _local(instant: datetime) -> str:
@@ -95,7 +72,7 @@ def close(
 
     now = datetime.now(UTC)
     end = _until(until, duration, now)
-    known = _known_schedules()
+    known = _known_schedules(Settings.from_env())
     unknown = [name for name in schedules if known is not None and name not in known]
     if unknown:
         raise click.BadParameter(
@@ -105,7 +82,7 @@ def close(
     with configured_session(write=True) as session:
         try:
             record = closures.close(
-                session, message, now, end, getpass.getuser(), list(schedules) or None
+                session, message, now, end, getpass.getuser(), list(schedules) or None, now=now
             )
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None

@@ -1,10 +1,10 @@
 """``ivr hours …``: is the line open at an instant, and the year's calendar.
 
-Reads only the ``lines:`` and ``schedules:`` sections of the menu that
-calls hear: the live published version, else ``$IVR_MENUS`` (``menus.yaml``),
-or the file given with ``--menus``. Emergency closures come from the
-database. Without a
-``schedules:`` section the shipped schedules are used (``padrao``: 9h–11h45
+Reads the ``lines:`` and ``schedules:`` of the menu that calls hear (the
+live published version, else ``$IVR_MENUS``, ``menus.yaml``), or of the file
+given with ``--menus``, loaded and checked as a publish would. Emergency
+closures come from the database. Without a ``schedules:`` section the
+shipped schedules are used (``padrao``: 9h–11h45
 and 13h30–17h30, Monday to Friday, BR + SP holidays; ``corrido``: 9h–17h30).
 This is the outermost shell: it may read the clock (``--at`` defaults to now)
 and it gives a naive ``--at`` the schedule's time zone.
@@ -13,23 +13,22 @@ and it gives a naive ``--at`` the schedule's time zone.
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import click
-import yaml
 
 from hours.calendar import Reason, Status
 from hours.ics import to_ics
 from hours.oracle import Hours, UnknownSchedule
 from hours.phrases import closed_phrase, spoken_time
-from hours.schedule import ScheduleError
-from ivr.cli.closures import stored_closures
+from ivr.cli.live import heard_hours, heard_menu
 from ivr.cli.params import Instant
-from ivr.menus.loader import read_menu_file
+from ivr.menus.document import ProductLine
+from ivr.menus.loader import MenuInvalid
 from ivr.settings import Settings
-from ivr.storage.menu_versions import live_or_file
 
 _REASONS_PT = {
     Reason.OPEN: "aberto",
@@ -47,34 +46,23 @@ _REASONS_PT = {
 @dataclass(frozen=True)
 class _Config:
     hours: Hours
-    lines: dict[str, Any]
+    lines: Mapping[str, ProductLine]
     source: str
 
 
 def _load(menus_file: str | None) -> _Config:
     """The hours calls get: --menus FILE, else the live version, else the menu file."""
     settings = Settings.from_env()
-    path = menus_file or settings.menus_path
     try:
-        if menus_file is None:
-            text, path = live_or_file(settings.database_url, path)
-        else:
-            text = read_menu_file(path)
-        doc = yaml.safe_load(text) or {}
+        menu, source = heard_menu(settings, menus_file)
     except OSError as exc:
+        path = menus_file or settings.menus_path
         raise click.FileError(str(path), hint=exc.strerror or str(exc)) from None
-    except UnicodeDecodeError:
-        raise click.ClickException(f"{path}: not UTF-8 text (save the file as UTF-8)") from None
-    except yaml.YAMLError as exc:
-        raise click.ClickException(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(doc, dict):
-        raise click.ClickException(f"{path}: expected a mapping at the top level")
-    try:
-        hours = Hours.from_config(doc.get("schedules"), emergencies=stored_closures())
-    except ScheduleError as exc:
-        raise click.ClickException(f"{path}: {exc}") from None
-    lines = doc.get("lines") or {}
-    return _Config(hours, lines if isinstance(lines, dict) else {}, str(path))
+    except MenuInvalid as invalid:
+        for problem in invalid.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    return _Config(heard_hours(settings, menu), menu.lines, source)
 
 
 def _schedule_name(cfg: _Config, line: str | None, schedule: str | None) -> str:
@@ -91,7 +79,7 @@ def _schedule_name(cfg: _Config, line: str | None, schedule: str | None) -> str:
         if line not in cfg.lines:
             known = ", ".join(sorted(cfg.lines)) or "none"
             raise click.BadParameter(f"unknown line {line!r} (known: {known})", param_hint="--line")
-        name = (cfg.lines[line] or {}).get("schedule") or cfg.hours.default
+        name = cfg.lines[line].schedule or cfg.hours.default
         if name not in cfg.hours.calendars:
             raise click.ClickException(f"line {line!r} names an unknown schedule {name!r}")
         return name

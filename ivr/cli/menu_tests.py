@@ -24,9 +24,10 @@ from ivr.storage.menu_versions import live_or_file
 @click.option("-v", "--verbose", is_flag=True, help="Print what each call heard.")
 def test_menus(scenarios_file: Path, menu_file: Path | None, verbose: bool) -> None:
     """Run SCENARIOS_FILE's calls; report each pass or failure with the difference."""
+    from hours.clock import SettableClock
     from ivr.menus.loader import MenuInvalid, read_menu_file
     from ivr.simulator import InProcess
-    from ivr.simulator.sandbox import SettableClock, sandbox_app
+    from ivr.simulator.sandbox import sandbox_app
     from ivr.simulator.scenarios import ScenarioFileInvalid, load_scenarios, run_scenarios
 
     settings = Settings.from_env()

@@ -3,38 +3,29 @@
 from __future__ import annotations
 
 import getpass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
+from hours.clock import utc_now
 from ivr.settings import Settings
 
 
 def prepare(settings: Settings) -> None:
     """Bring the database to the latest schema and make sure a menu is live."""
-    from sqlalchemy.orm import Session
-
     from ivr.menus.loader import load_menu
-    from ivr.storage import menu_versions
-    from ivr.storage.db import make_engine, upgrade
+    from ivr.storage.menu_versions import migrate_and_publish_if_none
 
-    upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
-    with Session(engine) as session:
-        if menu_versions.latest(session) is None:
-            path = Path(settings.menus_path)
-            text = path.read_text(encoding="utf-8")
-            version = menu_versions.publish(
-                session,
-                text,
-                getpass.getuser(),
-                datetime.now(UTC),
-                validate=lambda content: load_menu(content, str(path)),
-            )
-            session.commit()
-            click.echo(f"published {path} as version {version.id}")
-    engine.dispose()
+    path = Path(settings.menus_path)
+    published = migrate_and_publish_if_none(
+        settings.database_url,
+        lambda: path.read_text(encoding="utf-8"),
+        getpass.getuser(),
+        utc_now(),
+        validate=lambda content: load_menu(content, str(path)),
+    )
+    if published is not None:
+        click.echo(f"published {path} as version {published}")
 
 
 @click.command()

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from hours.clock import require_aware
+
 
 @dataclass(frozen=True, slots=True)
 class CallerEvent:
@@ -51,5 +53,4 @@ class CallContext:
     hours: HoursOracle = AlwaysOpen()  # noqa: RUF009 -- stateless, safe to share
 
     def __post_init__(self) -> None:
-        if self.now.tzinfo is None or self.now.utcoffset() is None:
-            raise ValueError("CallContext.now must be timezone-aware")
+        require_aware(self.now, "CallContext.now")

@@ -131,6 +131,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
+from hours.calendar import EmergencySource
+from hours.oracle import Hours
 from hours.schedule import Schedule
 from ivr.menus.nodes import BY_MODEL, NodeKind, NodeModel
 from ivr.menus.nodes.base import Ident
@@ -189,3 +191,10 @@ class Menu:
     def __post_init__(self) -> None:
         kinds = {node_id: BY_MODEL[type(node)] for node_id, node in self.nodes.items()}
         object.__setattr__(self, "kinds", kinds)
+
+    def hours(self, emergencies: EmergencySource = ()) -> Hours:
+        """The calendars calls of this menu hear: its ``schedules:``, else the shipped ones.
+
+        ``emergencies`` is the source of emergency closures (the database's).
+        """
+        return Hours.or_shipped(self.schedules, emergencies=emergencies)

@@ -26,8 +26,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from hours.clock import SettableClock
 from ivr.simulator.phone import Answer, Phone, Transcript
-from ivr.simulator.sandbox import SettableClock
 from ivr.simulator.transport import Transport
 
 

@@ -34,7 +34,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, Table, bindparam, select, update
@@ -42,6 +42,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
 
+from hours.clock import require_aware, utc_now
 from ivr.menus.actions import Outcome
 from ivr.storage.db import BEGIN_IMMEDIATE
 from ivr.storage.models import Call, CallStep
@@ -102,11 +103,6 @@ class RecordingEvent:
 Event = StepEvent | StatusEvent | RecordingEvent
 
 _STOP = object()
-
-
-def _require_aware(at: datetime) -> None:
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError("call log times must be timezone-aware")
 
 
 class CallLog:
@@ -172,7 +168,7 @@ class CallLog:
         version: int | None,
     ) -> None:
         """Record one webhook request of a call (its first creates the call)."""
-        _require_aware(at)
+        require_aware(at, "a call log time")
         self._put(
             StepEvent(
                 call_sid=call_sid,
@@ -200,7 +196,7 @@ class CallLog:
         at: datetime,
     ) -> None:
         """Record a Twilio status callback (CallStatus, SequenceNumber, CallDuration)."""
-        _require_aware(at)
+        require_aware(at, "a call log time")
         self._put(StatusEvent(call_sid, call_status, sequence_number, duration, at))
 
     def recording(
@@ -208,8 +204,8 @@ class CallLog:
     ) -> None:
         """Keep a voicemail recording's URL with the call (``at`` defaults to now)."""
         if at is not None:
-            _require_aware(at)
-        self._put(RecordingEvent(call_sid, url, duration, at or _utcnow()))
+            require_aware(at, "a call log time")
+        self._put(RecordingEvent(call_sid, url, duration, at or utc_now()))
 
     # -- lifecycle --------------------------------------------------------
 
@@ -381,10 +377,6 @@ def _log_dropped(event: Event, exc: BaseException) -> None:
         event.call_sid,
         _describe(exc),
     )
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _describe(exc: BaseException) -> str:

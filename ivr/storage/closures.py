@@ -19,15 +19,11 @@ from typing import Any
 from sqlalchemy import Engine, Select, or_, select
 from sqlalchemy.orm import Session
 
+from hours.clock import require_aware
 from hours.schedule import EmergencyClosure
 from ivr.storage.models import EmergencyClosureRecord
 
 log = logging.getLogger(__name__)
-
-
-def _aware(value: datetime, name: str) -> None:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware")
 
 
 def close(
@@ -37,11 +33,17 @@ def close(
     end: datetime | None,
     author: str,
     schedules: list[str] | None = None,
+    *,
+    now: datetime,
 ) -> EmergencyClosureRecord:
-    """Close the line (all schedules, or the named ones) from ``start`` until ``end``."""
-    _aware(start, "start")
+    """Close the line (all schedules, or the named ones) from ``start`` until ``end``.
+
+    ``now`` is when the supervisor asked: a closure planned ahead starts later.
+    """
+    require_aware(start, "start")
+    require_aware(now, "now")
     if end is not None:
-        _aware(end, "end")
+        require_aware(end, "end")
         if end <= start:
             raise ValueError("the closure must end after it starts")
     if not message.strip():
@@ -52,7 +54,7 @@ def close(
         message=message.strip(),
         schedules=sorted(schedules) if schedules else None,
         author=author,
-        created_at=start,
+        created_at=now,
     )
     session.add(record)
     session.flush()
@@ -61,8 +63,7 @@ def close(
 
 def reopen(session: Session, now: datetime) -> int:
     """End every closure in force at ``now``; how many were ended."""
-    _aware(now, "now")
-    records = session.scalars(_in_force_or_future(now)).all()
+    records = session.scalars(_in_force_or_planned(now)).all()
     ended = 0
     for record in records:
         if record.start <= now:
@@ -74,18 +75,29 @@ def reopen(session: Session, now: datetime) -> int:
     return ended
 
 
-def _in_force_or_future(now: datetime) -> Select[Any]:
-    return (
-        select(EmergencyClosureRecord)
-        .where(or_(EmergencyClosureRecord.end.is_(None), EmergencyClosureRecord.end > now))
-        .order_by(EmergencyClosureRecord.start)
-    )
+def _in_force_or_planned(now: datetime | None) -> Select[Any]:
+    """Closures not cancelled (a cancelled one ends when it starts) that end after ``now``.
+
+    ``now`` None: every closure ever made that was not cancelled.
+    """
+    record = EmergencyClosureRecord
+    query = select(record).where(or_(record.end.is_(None), record.end > record.start))
+    if now is not None:
+        require_aware(now, "now")
+        query = query.where(or_(record.end.is_(None), record.end > now))
+    return query.order_by(record.start)
 
 
 def current(session: Session, now: datetime) -> list[EmergencyClosureRecord]:
     """Closures in force at ``now`` or planned after it."""
-    _aware(now, "now")
-    return [r for r in session.scalars(_in_force_or_future(now)) if r.end != r.start]
+    return list(session.scalars(_in_force_or_planned(now)))
+
+
+def emergency_closures(
+    session: Session, now: datetime | None = None
+) -> tuple[EmergencyClosure, ...]:
+    """What the calendar is given: closures in force at ``now`` or planned (None: all)."""
+    return tuple(as_closure(r) for r in session.scalars(_in_force_or_planned(now)))
 
 
 def as_closure(record: EmergencyClosureRecord) -> EmergencyClosure:
@@ -131,8 +143,7 @@ class ClosureCache:
         started = self._monotonic()
         try:
             with Session(self._engine) as session:
-                records = current(session, self._now())
-                self._closures = tuple(as_closure(r) for r in records)
+                self._closures = emergency_closures(session, self._now())
         except Exception as exc:  # keep serving the last known closures
             log.warning("emergency closures check failed (%s)", type(exc).__name__)
         self._checked_at = started

@@ -21,6 +21,8 @@ from sqlalchemy.engine.url import URL
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from hours.clock import require_aware
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # Constraint names that are stable across backends, so migrations can refer
@@ -59,9 +61,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError("naive datetime given to a UTC column; pass an aware datetime")
-        value = value.astimezone(UTC)
+        value = require_aware(value, "a UTC column's value").astimezone(UTC)
         if dialect.name == "sqlite":
             return value.replace(tzinfo=None)
         return value

@@ -26,6 +26,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from hours.clock import require_aware
 from ivr.storage.models import DRAFT, PUBLISHED, RETIRED, MenuVersion
 
 log = logging.getLogger(__name__)
@@ -64,8 +65,7 @@ def publish(
     The version is flushed (its ``id`` is known) but not committed: the
     caller owns the transaction.
     """
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("publish() needs an aware datetime")
+    require_aware(now, "publish()'s now")
     validate(content)
     digest = content_hash(content)
     newest = latest(session)
@@ -99,8 +99,7 @@ def publish_draft(
     """
     if not test_numbers:
         raise ValueError("a draft needs at least one test number")
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("publish_draft() needs an aware datetime")
+    require_aware(now, "publish_draft()'s now")
     validate(content)
     for old in session.scalars(select(MenuVersion).where(MenuVersion.status == DRAFT)):
         old.status = RETIRED
@@ -147,6 +146,30 @@ def latest(session: Session) -> MenuVersion | None:
         .limit(1)
     )
     return session.scalars(stmt).first()
+
+
+def migrate_and_publish_if_none(
+    database_url: str,
+    read: Callable[[], str],
+    author: str,
+    now: datetime,
+    *,
+    validate: Callable[[str], object],
+) -> int | None:
+    """Bring the database to the newest schema, then publish ``read()`` if nothing is live.
+
+    What a server (or a scratch database) needs before its first call. The
+    number of the version published, or None when one was already live
+    (``read`` is then not called).
+    """
+    from ivr.storage.db import open_session
+
+    with open_session(database_url, migrate=True, write=True) as session:
+        if latest(session) is not None:
+            return None
+        version = publish(session, read(), author, now, validate=validate)
+        session.commit()
+        return version.id
 
 
 def live_text(database_url: str) -> tuple[str, str] | None:

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from ivr.cli.hours import hours
 
 MENU = """
+start: atendente
 lines:
   erp: {name: ERP, queue: suporte-erp, schedule: padrao}
   pdv: {name: PDV, queue: suporte-pdv, schedule: corrido}
@@ -22,7 +23,8 @@ schedules:
       - {start: 2027-01-04, end: 2027-01-08, reason: "Férias coletivas; equipe reduzida"}
   corrido:
     week: {seg-sex: ["09:00-17:30"]}
-nodes: {}
+nodes:
+  atendente: {kind: transfer, queue: suporte}
 """
 
 
@@ -85,7 +87,7 @@ def test_bad_schedules_section_names_the_field(tmp_path: Path):
     path.write_text('schedules: {x: {week: {seg: ["9-25"]}}}\n', encoding="utf-8")
     result = run("check", "--menus", str(path))
     assert result.exit_code == 1
-    assert "schedules.x.week.seg[0]" in result.output
+    assert "m.yaml:1:30: schedules.x.week.seg.0: not a time of day" in result.output
 
 
 def test_calendar_lists_and_writes_ics(menus: str, tmp_path: Path):

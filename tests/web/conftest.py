@@ -8,12 +8,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from hours.clock import SettableClock
 from ivr.app import close_app, create_app
 from ivr.menus.loader import load_menu
 from ivr.settings import Settings
 from ivr.simulator import InProcess, Phone
 from ivr.storage import menu_versions
 from ivr.storage.db import open_session
+from ivr.storage.menu_versions import migrate_and_publish_if_none
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 SHIPPED_MENU = Path(__file__).resolve().parents[2] / "menus.yaml"
@@ -31,19 +33,10 @@ def publish_text(database_url: str, text: str, author: str = "tests") -> int:
         return version.id
 
 
-class Clock:
-    """A settable clock: the app reads "now" only through it."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(OPEN_INSTANT)
+def clock() -> SettableClock:
+    """The app reads "now" only through it; a test moves it with ``clock.at = …``."""
+    return SettableClock(OPEN_INSTANT)
 
 
 @pytest.fixture
@@ -58,8 +51,14 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, clock: Clock):
-    publish_text(settings.database_url, SHIPPED_MENU.read_text(encoding="utf-8"))
+def app(settings: Settings, clock: SettableClock):
+    migrate_and_publish_if_none(
+        settings.database_url,
+        lambda: SHIPPED_MENU.read_text(encoding="utf-8"),
+        "tests",
+        OPEN_INSTANT,
+        validate=lambda text: load_menu(text, "menus.yaml"),
+    )
     app = create_app(settings, clock=clock)
     yield app
     close_app(app)

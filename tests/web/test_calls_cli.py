@@ -40,13 +40,13 @@ def placed(app, clock):
     sids = {}
     caller = Phone(InProcess(app), AUTH_TOKEN, caller=CALLER)
     sids["erp"] = caller.call([Answer.parse(key) for key in ("2", "1", "1")]).call_sid
-    clock.now = OPEN_INSTANT + timedelta(minutes=1)
+    clock.at = OPEN_INSTANT + timedelta(minutes=1)
     nobody = Phone(InProcess(app), AUTH_TOKEN, caller=CALLER, agents_answer=False)
     voicemail = nobody.call([Answer.parse("0")])
     sids["voicemail"] = voicemail.call_sid
     recorded = next(t for t in voicemail.turns if "RecordingUrl" in t.params)
     sids["recording"] = recorded.params["RecordingUrl"]
-    clock.now = OPEN_INSTANT + timedelta(minutes=2)
+    clock.at = OPEN_INSTANT + timedelta(minutes=2)
     sids["hung_up"] = "CA" + "9" * 32
     caller.signed_post("/voice/incoming", caller.base_params(sids["hung_up"], "ringing"))
     caller.signed_post("/voice/status", caller.base_params(sids["hung_up"], "completed"))
