@@ -94,6 +94,12 @@ class Status:
     holiday: str | None  # today's holiday (counted by the schedule), open or not
     closes_at: datetime | None
     next_open: datetime | None
+    # Today's open periods (closures and emergencies taken out), and the reason
+    # of the schedule closure that took away the end of today's hours, if one
+    # did: what "Hoje, véspera de Natal, nosso atendimento foi só até o
+    # meio-dia." needs.
+    today: tuple[tuple[datetime, datetime], ...] = ()
+    day_closure: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict; instants as ISO-8601 with offset."""
@@ -138,6 +144,7 @@ class _Day:
     ends: tuple[datetime, ...]  # their ends, for bisect
     closures: tuple[tuple[datetime, datetime, str], ...]  # closure spans clipped to the day
     holiday: str | None
+    cut_by: str | None  # the closure that took away the end of the day's shifts
     special: bool  # an opening replaced the weekday's shifts
     weekday: int
     no_shifts: bool  # nothing would open this day before closures
@@ -223,7 +230,21 @@ class Calendar:
             for cs, ce, reason in self._closures
             if cs < end and ce > start
         )
-        opened = tuple(_merge(_subtract(_merge(spans), [(s, e) for s, e, _ in closures])))
+        regular = _merge(spans)
+        opened = tuple(_merge(_subtract(regular, [(s, e) for s, e, _ in closures])))
+        # A closure that took away the end of the day's hours (24 December from
+        # noon, or the whole day): it says why the day ends early.
+        cut_by = None
+        if regular and (not opened or opened[-1][1] < regular[-1][1]):
+            after = opened[-1][1] if opened else start
+            cut_by = next(
+                (
+                    reason
+                    for cs, ce, reason in closures
+                    if ce > after and any(cs < e and ce > max(s, after) for s, e in regular)
+                ),
+                None,
+            )
         return _Day(
             ordinal=ordinal,
             start=start,
@@ -232,6 +253,7 @@ class Calendar:
             ends=tuple(e for _, e in opened),
             closures=closures,
             holiday=holiday,
+            cut_by=cut_by,
             special=opening is not None,
             weekday=d.weekday(),
             no_shifts=not shifts,
@@ -339,6 +361,8 @@ class Calendar:
             holiday=day.holiday,
             closes_at=closes_at.astimezone(tz) if closes_at is not None else None,
             next_open=next_open.astimezone(tz) if next_open is not None else None,
+            today=tuple((s.astimezone(tz), e.astimezone(tz)) for s, e in intervals),
+            day_closure=day.cut_by,
         )
 
     @staticmethod

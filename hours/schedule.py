@@ -20,11 +20,11 @@ The ``schedules:`` section
           # (English mon ... sun and "sáb" are accepted too); days left out are closed
         holidays:                           # default: {country: BR} (national, public)
           country: BR
-          subdivision: SP                   # a state; "São Paulo Capital" for the city
+          subdivision: São Paulo Capital    # the city (25/01, Corpus Christi); SP: the state
           categories: [public]              # add "optional" for pontos facultativos
                                             # (Carnaval, Corpus Christi, 24/12 ...)
         closures:                           # company closures; `reason` is spoken
-          - {date: 2027-01-25, reason: Aniversário de São Paulo}          # a whole day
+          - {date: 2027-03-01, reason: Inventário anual}                  # a whole day
           - {start: 2027-01-04, end: 2027-01-08, reason: Férias coletivas} # whole days, inclusive
           - {date: 2026-12-24, hours: ["12:00-24:00"], reason: Véspera de Natal}  # part of a day
           - {from: 2026-12-31T12:00, to: 2027-01-01T00:00, reason: Véspera de Ano-Novo}
@@ -32,7 +32,7 @@ The ``schedules:`` section
           - {date: 2026-12-05, hours: ["09:00-13:00"], reason: Mutirão de fim de ano}
       corrido:
         week: {seg-sex: ["09:00-17:30"]}
-        holidays: {country: BR, subdivision: SP}
+        holidays: {country: BR, subdivision: São Paulo Capital}
 
 Rules, in order of precedence for one day:
 
@@ -560,17 +560,21 @@ def parse_schedules(data: Mapping[str, Any] | None) -> dict[str, Schedule]:
     return out
 
 
+#: The ``holidays`` package's subdivision for the city of São Paulo: its
+#: calendar adds 25 January and Corpus Christi to the state's.
+CITY = "São Paulo Capital"
+
 #: The shipped schedules (as in ``menus.yaml``), used when a menu file has no
 #: ``schedules:`` section: split shift 9h-11h45 / 13h30-17h30, and straight 9h-17h30.
 SHIPPED_SCHEDULES: dict[str, Any] = {
     "padrao": {
         "timezone": DEFAULT_TIMEZONE,
         "week": {"seg-sex": ["09:00-11:45", "13:30-17:30"]},
-        "holidays": {"country": "BR", "subdivision": "SP", "categories": ["public"]},
+        "holidays": {"country": "BR", "subdivision": CITY, "categories": ["public"]},
     },
     "corrido": {
         "timezone": DEFAULT_TIMEZONE,
         "week": {"seg-sex": ["09:00-17:30"]},
-        "holidays": {"country": "BR", "subdivision": "SP", "categories": ["public"]},
+        "holidays": {"country": "BR", "subdivision": CITY, "categories": ["public"]},
     },
 }
