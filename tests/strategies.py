@@ -517,3 +517,22 @@ premium_numbers = st.tuples(
 short_numbers = st.text("0123456789", min_size=1, max_size=6)
 
 keypad_digits = st.text("0123456789*#", max_size=20)
+
+
+# ---------------------------------------------------------------------------
+# Protocol numbers (tickets_bridge/protocol.py)
+#
+# ``protocols()`` draws valid protocols: a São Paulo date, a day's counter
+# and the Verhoeff check digit.
+# ---------------------------------------------------------------------------
+
+
+@st.composite
+def protocols(draw: st.DrawFn) -> str:
+    from tickets_bridge.protocol import with_check_digit
+
+    day = draw(
+        st.dates(min_value=datetime(2000, 1, 1).date(), max_value=datetime(2099, 12, 31).date())
+    )
+    counter = draw(st.integers(1, 99_999))
+    return with_check_digit(f"{day:%y%m%d}{counter:05d}")

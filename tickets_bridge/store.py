@@ -8,6 +8,7 @@ implement it. Errors form a small tree::
     ├── StoreUnavailable   transient: down, timed out, 429/5xx; retry later
     │                      (``retry_after`` seconds when the store said so)
     ├── TicketRejected     permanent: the store refused this ticket as sent
+    │   └── TicketClosed   the ticket is Resolvido: open a follow-up instead
     └── TicketNotFound     no ticket with that reference
 """
 
@@ -55,6 +56,7 @@ class NewTicket:
     priority: Priority = "normal"
     attachments: tuple[Attachment, ...] = ()
     follows: str | None = None  # protocol of the resolved ticket this one follows up
+    platform: str | None = None  # the customer's platform and version, when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,9 @@ class Comment:
     text: str
     author: str
     public: bool = False
+    # The customer came back (a new message by phone): the built-in store
+    # hands a ticket waiting on the customer back to the team.
+    from_customer: bool = False
 
 
 class TicketStoreError(Exception):
@@ -94,6 +99,10 @@ class StoreUnavailable(TicketStoreError):
 
 class TicketRejected(TicketStoreError):
     """The store refused the ticket as sent: retrying the same request will not help."""
+
+
+class TicketClosed(TicketRejected):
+    """The ticket is Resolvido and takes no more comments: open a follow-up ticket."""
 
 
 class TicketNotFound(TicketStoreError):

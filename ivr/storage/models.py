@@ -1,7 +1,8 @@
-"""The tables: published menu versions and the call log.
+"""The tables: published menu versions and the call log (the tickets' tables
+live in ``ivr.storage.ticket_tables`` and are registered from here too).
 
-Schema changes go through Alembic only (``ivr/migrations/versions``); a test
-checks that these models and the migrations agree.
+Schema changes go through Alembic only (``ivr/storage/migrations/versions``); a
+test checks that these models and the migrations agree.
 
 Phone numbers are stored (callbacks need them later) but never appear in a
 ``repr`` or a log line (LGPD).
@@ -16,6 +17,25 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ivr.storage.db import Base, UTCDateTime
+from ivr.storage.ticket_tables import (  # registered on Base.metadata with the others
+    OutboxItem,
+    ProtocolCounter,
+    TicketAttachment,
+    TicketComment,
+    TicketRecord,
+)
+
+__all__ = [
+    "Call",
+    "CallStep",
+    "EmergencyClosureRecord",
+    "MenuVersion",
+    "OutboxItem",
+    "ProtocolCounter",
+    "TicketAttachment",
+    "TicketComment",
+    "TicketRecord",
+]
 
 PUBLISHED = "published"
 DRAFT = "draft"  # served only to its test numbers

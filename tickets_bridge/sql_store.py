@@ -1,0 +1,297 @@
+"""The built-in ticket store (``IVR_TICKET_STORE=sql``, the default): tickets in our tables.
+
+It follows the vendors' own rules, always in business time from the hours
+calendar of the ticket's product line (never wall-clock days):
+
+- the first response is due 48 business hours after creation: as the vendors
+  count "48 horas úteis", two business days, so by the close of the second
+  business day after the day of the contact (``TicketRules.first_response_due``);
+- a ticket in Pendência do Cliente moves to Validação Cliente after 7
+  business days without the customer's return, and Validação Cliente to
+  Resolvido after 5 more (``apply_status_rules``, a periodic job);
+- a Resolvido ticket takes no more comments (``TicketClosed``): a customer
+  who comes back gets a follow-up ticket linked to it, never a reopened one;
+- stopped invoicing or shipping (the first option of the shipped menu) is
+  urgent.
+
+The remote reference of a ticket in this store is its protocol number.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from hours.calendar import Calendar
+from hours.clock import Clock
+from hours.oracle import Hours
+from ivr.storage.db import BEGIN_IMMEDIATE
+from ivr.storage.ticket_tables import TicketAttachment, TicketComment, TicketRecord
+from tickets_bridge.store import (
+    Comment,
+    NewTicket,
+    Priority,
+    Status,
+    TicketClosed,
+    TicketNotFound,
+    TicketSummary,
+)
+
+__all__ = [
+    "CUSTOMER",
+    "URGENT_TOPIC",
+    "SqlTicketStore",
+    "TicketRules",
+    "apply_status_rules",
+    "insert_ticket",
+    "set_status",
+    "summary_of",
+]
+
+#: The topic of the shipped menu's first option: stopped invoicing or shipping.
+URGENT_TOPIC = "urgente"
+#: Author of what the caller said (their messages, their follow-ups).
+CUSTOMER = "Cliente (por telefone)"
+SYSTEM = "Sistema"
+
+
+@dataclass(frozen=True)
+class TicketRules:
+    """The vendors' rules, with the calendars they are counted in."""
+
+    hours: Hours
+    line_schedules: Mapping[str, str] = field(default_factory=dict)  # line -> schedule name
+    first_response_hours: int = 48
+    pending_days: int = 7  # Pendência do Cliente -> Validação Cliente
+    validation_days: int = 5  # Validação Cliente -> Resolvido
+    urgent_topics: frozenset[str] = frozenset({URGENT_TOPIC})
+
+    def calendar(self, line: str | None) -> Calendar:
+        return self.hours.calendar(self.line_schedules.get(line) if line else None)
+
+    def first_response_due(self, created_at: datetime, line: str | None) -> datetime:
+        """The close of the N-th business day after the contact's day (N = hours / 24)."""
+        days = max(1, math.ceil(self.first_response_hours / 24))
+        return self.calendar(line).add_business_days(created_at, days)
+
+    def priority(self, ticket: NewTicket) -> Priority:
+        if ticket.topic in self.urgent_topics:
+            return "urgent"
+        return ticket.priority
+
+
+def summary_of(record: TicketRecord) -> TicketSummary:
+    return TicketSummary(
+        remote_id=record.protocol,
+        status=Status(record.status),
+        updated_at=record.updated_at,
+        protocol=record.protocol,
+        subject=record.subject,
+        line=record.line,
+        due_at=record.first_response_due,
+    )
+
+
+def by_protocol(session: Session, protocol: str) -> TicketRecord:
+    record = session.scalar(select(TicketRecord).where(TicketRecord.protocol == protocol))
+    if record is None:
+        raise TicketNotFound(protocol)
+    return record
+
+
+def insert_ticket(
+    session: Session,
+    ticket: NewTicket,
+    *,
+    key: str,
+    store: str,
+    rules: TicketRules,
+    call_sid: str | None = None,
+) -> TicketRecord:
+    """Add the ticket to ``session`` as Aberto, with its due time, priority and history."""
+    now = ticket.created_at
+    record = TicketRecord(
+        protocol=ticket.protocol,
+        idempotency_key=key,
+        call_sid=call_sid,
+        line=ticket.line,
+        topic=ticket.topic,
+        subject=ticket.subject,
+        description=ticket.description,
+        phone=ticket.phone,
+        email=ticket.email,
+        platform=ticket.platform,
+        priority=rules.priority(ticket),
+        status=Status.OPEN.value,
+        status_since=now,
+        created_at=now,
+        updated_at=now,
+        first_response_due=rules.first_response_due(now, ticket.line),
+        store=store,
+        remote_id=ticket.protocol if store == "sql" else None,
+    )
+    record.attachments = [
+        TicketAttachment(url=a.url, kind=a.kind, duration=a.duration) for a in ticket.attachments
+    ]
+    if ticket.follows is not None:
+        old = by_protocol(session, ticket.follows)
+        record.follows = old
+        record.comments = _history(old, now)
+    session.add(record)
+    return record
+
+
+def _history(old: TicketRecord, now: datetime) -> list[TicketComment]:
+    """The resolved ticket's story, carried into its follow-up for the agent who picks it up."""
+    carried = [
+        TicketComment(
+            author=SYSTEM,
+            at=now,
+            text=f"Continuação do protocolo {old.protocol}: {old.subject}\n\n{old.description}",
+            public=False,
+        )
+    ]
+    carried += [
+        TicketComment(author=c.author, at=c.at, text=c.text, public=c.public) for c in old.comments
+    ]
+    return carried
+
+
+def add_comment(
+    session: Session,
+    record: TicketRecord,
+    comment: Comment,
+    now: datetime,
+    key: str | None = None,
+) -> TicketComment:
+    """Comment on a ticket that is not Resolvido; the customer's return hands it back to us."""
+    if record.status == Status.RESOLVED:
+        raise TicketClosed(record.protocol)
+    row = TicketComment(
+        author=comment.author,
+        at=now,
+        text=comment.text,
+        public=comment.public,
+        idempotency_key=key,
+    )
+    record.comments.append(row)
+    record.updated_at = now
+    waiting_on_customer = (Status.CUSTOMER_PENDING, Status.CUSTOMER_VALIDATION)
+    if comment.from_customer and record.status in waiting_on_customer:
+        _move(record, Status.AWAITING_REPLY, now)
+    return row
+
+
+def _move(record: TicketRecord, status: Status, at: datetime) -> None:
+    record.status = status.value
+    record.status_since = at
+    record.updated_at = at
+
+
+def set_status(session: Session, record: TicketRecord, status: Status, now: datetime) -> None:
+    """A supervisor moves the ticket (``ivr tickets status``); Resolvido stays Resolvido."""
+    if record.status == Status.RESOLVED and status != Status.RESOLVED:
+        raise TicketClosed(record.protocol)
+    if record.status != status:
+        _move(record, status, now)
+
+
+def apply_status_rules(
+    session: Session, rules: TicketRules, now: datetime
+) -> list[tuple[str, Status, Status]]:
+    """Move the built-in store's tickets the vendors' rules say should move by ``now``.
+
+    Each move happens at the instant the rule fell due, not when this job
+    runs, so a job that ran late (or not at all for a week) catches up with
+    both moves and the 5 days are counted from the first one. Returns
+    ``(protocol, from, to)`` for each move.
+    """
+    waiting = (Status.CUSTOMER_PENDING.value, Status.CUSTOMER_VALIDATION.value)
+    records = session.scalars(
+        select(TicketRecord)
+        .where(TicketRecord.store == "sql", TicketRecord.status.in_(waiting))
+        .order_by(TicketRecord.id)
+    )
+    moves: list[tuple[str, Status, Status]] = []
+    for record in records:
+        calendar = rules.calendar(record.line)
+        while record.status in waiting:
+            before = Status(record.status)
+            if before == Status.CUSTOMER_PENDING:
+                days, after = rules.pending_days, Status.CUSTOMER_VALIDATION
+            else:
+                days, after = rules.validation_days, Status.RESOLVED
+            due = calendar.add_business_days(record.status_since, days)
+            if due > now:
+                break
+            _move(record, after, due)
+            record.comments.append(
+                TicketComment(
+                    author=SYSTEM,
+                    at=due,
+                    text=f"Status alterado automaticamente de {before} para {after}.",
+                    public=False,
+                )
+            )
+            moves.append((record.protocol, before, after))
+    return moves
+
+
+class SqlTicketStore:
+    """``TicketStore`` over our own tables."""
+
+    name = "sql"
+
+    def __init__(self, engine: Engine, rules: TicketRules, clock: Clock) -> None:
+        self.engine = engine
+        self.rules = rules
+        self.clock = clock
+        # Reads then writes: take SQLite's write lock when the transaction begins.
+        self._writer = engine.execution_options(**{BEGIN_IMMEDIATE: True})
+
+    def create(self, ticket: NewTicket, idempotency_key: str) -> str:
+        with Session(self._writer) as session, session.begin():
+            existing = session.scalar(
+                select(TicketRecord.protocol).where(TicketRecord.idempotency_key == idempotency_key)
+            )
+            if existing is not None:
+                return existing
+            # Tickets opened through the intake are already here under their protocol.
+            found = session.scalar(
+                select(TicketRecord.protocol).where(TicketRecord.protocol == ticket.protocol)
+            )
+            if found is not None:
+                return found
+            insert_ticket(session, ticket, key=idempotency_key, store=self.name, rules=self.rules)
+            return ticket.protocol
+
+    def status(self, remote_id: str) -> TicketSummary:
+        with Session(self.engine) as session:
+            return summary_of(by_protocol(session, remote_id))
+
+    def open_tickets(self, phone: str, line: str | None = None) -> list[TicketSummary]:
+        query = select(TicketRecord).where(
+            TicketRecord.phone == phone, TicketRecord.status != Status.RESOLVED.value
+        )
+        if line is not None:
+            query = query.where(TicketRecord.line == line)
+        with Session(self.engine) as session:
+            records = session.scalars(query.order_by(TicketRecord.id.desc()))
+            return [summary_of(r) for r in records]
+
+    def add_comment(self, remote_id: str, comment: Comment) -> None:
+        with Session(self._writer) as session, session.begin():
+            add_comment(session, by_protocol(session, remote_id), comment, self.clock())
+
+    def set_status(self, remote_id: str, status: Status) -> None:
+        with Session(self._writer) as session, session.begin():
+            set_status(session, by_protocol(session, remote_id), status, self.clock())
+
+    def apply_status_rules(self, now: datetime) -> list[tuple[str, Status, Status]]:
+        with Session(self._writer) as session, session.begin():
+            return apply_status_rules(session, self.rules, now)
