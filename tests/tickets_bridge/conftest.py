@@ -53,8 +53,9 @@ class Harness:
         self.standin.faults.arm(mode, method=method, path=path, retry_after=retry_after)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def http_client() -> Iterator[httpx.Client]:
+    # One for the session: building a client (its TLS context) costs ~80 ms.
     with httpx.Client(timeout=CLIENT_TIMEOUT) as client:
         yield client
 

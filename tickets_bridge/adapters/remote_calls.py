@@ -34,7 +34,7 @@ def send(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Re
         raise StoreUnavailable(
             f"{method} {_path(url)}: 429 too many requests", retry_after=retry_after(response)
         )
-    if response.status_code >= 500:
+    if response.status_code >= 500 and response.status_code != 501:  # 501: never supported
         raise StoreUnavailable(
             f"{method} {_path(url)}: {response.status_code}", retry_after=retry_after(response)
         )

@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 
-from hours.clock import Clock, utc_now
+from hours.clock import Clock, require_aware, utc_now
 from tickets_bridge.adapters.remote_calls import json_body, rejected, send
 from tickets_bridge.store import (
     Comment,
@@ -188,7 +188,7 @@ def ticket_payload(ticket: NewTicket) -> dict[str, Any]:
         "protocol": ticket.protocol,
         "subject": ticket.subject,
         "description": ticket.description,
-        "created_at": ticket.created_at.isoformat(),
+        "created_at": require_aware(ticket.created_at, "NewTicket.created_at").isoformat(),
         "line": ticket.line,
         "topic": ticket.topic,
         "phone": ticket.phone,

@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 import phonenumbers
 
-from hours.clock import Clock, utc_now
+from hours.clock import Clock, require_aware, utc_now
 from tickets_bridge.adapters.remote_calls import json_body, rejected, send
 from tickets_bridge.adapters.ticket_text import ticket_text
 from tickets_bridge.store import (
@@ -189,7 +189,8 @@ class ZendeskStore:
         No attempt precedes the ticket's own creation, so while the ticket is
         younger than the window (less a margin) the key alone is enough.
         """
-        return self._clock() - ticket.created_at >= IDEMPOTENCY_WINDOW - WINDOW_MARGIN
+        age = self._clock() - require_aware(ticket.created_at, "NewTicket.created_at")
+        return age >= IDEMPOTENCY_WINDOW - WINDOW_MARGIN
 
     def _ticket_fields(self, ticket: NewTicket) -> dict[str, Any]:
         fields: dict[str, Any] = {

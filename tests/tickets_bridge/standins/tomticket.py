@@ -66,6 +66,14 @@ class TomTicketStandIn(StandIn):
             if code in (4, 5):
                 ticket["end_date"] = _now()
 
+    def add_ticket(self, customer_id: str, subject: str) -> str:
+        """A ticket an agent opened for the customer by hand."""
+        with self.lock:
+            form = {"customer_id": customer_id, "customer_id_type": "I", "subject": subject}
+            form |= {"message": "Aberto pelo atendente.", "department_id": self.departments[0]}
+            self._new_ticket(form)
+            return next(reversed(self.tickets))
+
     # -- the API ---------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:

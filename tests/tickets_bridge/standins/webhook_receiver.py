@@ -30,6 +30,9 @@ class WebhookReceiver(StandIn):
         self.keys: dict[str, Any] = {}  # idempotency key -> the first answer
         self.comments: dict[str, list[dict[str, Any]]] = {}
         self.rejected = 0
+        self.now = time.time  # the receiver's clock, for the timestamp check
+        self.answer_without_id = False  # a receiver that keeps no id of its own
+        self.last: tuple[dict[str, str], bytes] | None = None  # headers and raw body
 
     def set_status(self, remote_id: str, status: str) -> None:
         with self.lock:
@@ -39,13 +42,14 @@ class WebhookReceiver(StandIn):
         """The README's recipe, step by step."""
         timestamp = request.headers.get("X-Tickets-Timestamp", "")
         given = request.headers.get("X-Tickets-Signature", "")
-        if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > TOLERANCE:
+        if not timestamp.isdigit() or abs(self.now() - int(timestamp)) > TOLERANCE:
             return False
         message = timestamp.encode() + b"." + request.get_data()
         expected = "sha256=" + hmac.new(self.secret.encode(), message, hashlib.sha256).hexdigest()
         return hmac.compare_digest(expected, given)
 
     def handle(self, request: Request) -> Response:
+        self.last = (dict(request.headers), request.get_data())
         if request.method != "POST" or not self.verified(request):
             self.rejected += 1
             return json_response({"error": "bad signature"}, 401)
@@ -70,7 +74,7 @@ class WebhookReceiver(StandIn):
             }
             self.tickets[record["id"]] = record
             self.comments[record["id"]] = []
-            answer = {"id": record["id"]}
+            answer = {} if self.answer_without_id else {"id": record["id"]}
         elif self.create_only:
             return json_response({"error": "not implemented"}, 501)
         elif event == "ticket.status":
