@@ -524,6 +524,19 @@ class Calendar:
 
     # ------------------------------------------------------------------ listing
 
+    def hours_on(self, day: date) -> tuple[Slot, ...]:
+        """The schedule's open periods on a local date (emergency closures aside)."""
+        tz = self.tz
+        return tuple(
+            Slot(s.astimezone(tz), e.astimezone(tz)) for s, e in self._day(day.toordinal()).open
+        )
+
+    def optional_days(self, year: int) -> list[tuple[date, str]]:
+        """The year's optional days ("pontos facultativos": Carnaval, 24 December …)
+        of the schedule's holiday rule, whether the schedule closes on them or not."""
+        rule = self.schedule.holidays
+        return rule.optional_in_year(year) if rule is not None else []
+
     def entries(self, year: int) -> list[CalendarEntry]:
         """The year's holidays (counted by the schedule), closures and special openings."""
         tz = self.tz

@@ -58,7 +58,7 @@ import itertools
 import re
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -213,6 +213,13 @@ class HolidayRule:
         with _HOLIDAY_LOCK:
             _ = date(year, 1, 1) in table  # a look-up fills in the whole year
             return sorted((d, n) for d, n in table.items() if d.year == year)
+
+    def optional_in_year(self, year: int) -> list[tuple[date, str]]:
+        """The year's optional days ("pontos facultativos"); none if the country has none."""
+        supported = getattr(holidays_lib.country_holidays(self.country), "supported_categories", ())
+        if "optional" not in supported:
+            return []
+        return replace(self, categories=("optional",)).in_year(year)
 
 
 _HOLIDAY_LOCK = threading.Lock()

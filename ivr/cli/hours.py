@@ -16,11 +16,11 @@ import json
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import click
 
-from hours.calendar import Reason, Status
+from hours.calendar import Calendar, Reason, Status
 from hours.ics import to_ics
 from hours.oracle import Hours, UnknownSchedule
 from hours.phrases import closed_phrase, spoken_time
@@ -117,6 +117,23 @@ def _text(status: Status) -> str:
     return "\n".join(out)
 
 
+def _day_state(cal: Calendar, day: date) -> str:
+    """ "aberto", "fechado (feriado)", "aberto só das 9h às 11h45" … for one date."""
+    periods = cal.hours_on(day)
+    usual = cal.schedule.week[day.weekday()]
+    if not periods:
+        if not usual:
+            return "fechado (fim de semana)" if day.weekday() >= 5 else "fechado (sem expediente)"
+        if cal.schedule.holidays is not None and cal.schedule.holidays.name_on(day):
+            return "fechado (feriado)"
+        return "fechado"
+    spans = [(spoken_time(p.start), spoken_time(p.end)) for p in periods]
+    if spans == [(spoken_time(s.start), spoken_time(s.end)) for s in usual]:
+        return "aberto"
+    hours_text = " e ".join(f"das {a} às {b}" for a, b in spans)
+    return f"aberto só {hours_text}"
+
+
 @click.group()
 def hours() -> None:
     """Business hours: open or closed, why, and the year's calendar."""
@@ -186,10 +203,12 @@ def calendar(
     ics_file: str | None,
     menus_file: str | None,
 ) -> None:
-    """List the year's holidays, closures and special openings."""
+    """List the year's holidays, closures and special openings, then the optional days
+    (Carnaval, 24 and 31 December …) marked open or closed."""
     cfg = _load(menus_file)
     name = _schedule_name(cfg, line, schedule)
-    entries = cfg.hours.calendar(name).entries(year)
+    cal = cfg.hours.calendar(name)
+    entries = cal.entries(year)
     labels = {"holiday": "feriado", "closure": "fechado", "opening": "especial"}
     for e in entries:
         if e.all_day:
@@ -202,6 +221,12 @@ def calendar(
         click.echo(f"{span}  {labels.get(e.kind, e.kind)}  {e.name}")
     if not entries:
         click.echo(f"nenhum feriado ou fechamento em {year}")
+    optional = cal.optional_days(year)
+    if optional:
+        click.echo("\nPontos facultativos (decida em cada um se o atendimento abre ou fecha):")
+        width = max(len(day_name) for _day, day_name in optional)
+        for day, day_name in optional:
+            click.echo(f"{day:%d/%m/%Y}  {day_name:<{width}}  {_day_state(cal, day)}")
     if ics_file is not None:
         text = to_ics(entries, datetime.now(UTC), f"Atendimento {name} {year}")
         with open(ics_file, "w", encoding="utf-8", newline="") as fh:

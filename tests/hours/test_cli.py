@@ -145,3 +145,30 @@ def test_check_reads_the_live_version_when_one_is_published(tmp_path, monkeypatc
     result = runner.invoke(main, ["hours", "check", "--at", "2026-11-24T12:30-03:00", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["open"] is True  # no lunch break in the live version
+
+
+SHIPPED_MENU = Path(__file__).resolve().parents[2] / "menus.yaml"
+
+
+def test_calendar_of_the_shipped_line_keeps_sao_paulo_city_holidays():
+    result = run("calendar", "--year", "2027", "--menus", str(SHIPPED_MENU))
+    assert result.exit_code == 0, result.output
+    assert "25/01/2027  feriado  Aniversário da Cidade de São Paulo" in result.stdout
+    assert "27/05/2027  feriado  Corpus Christi" in result.stdout
+
+
+def test_calendar_marks_each_optional_day_open_or_closed():
+    """A supervisor sees Carnaval, Cinzas, 28/10, 24/12 and 31/12 and what the line does."""
+    result = run("calendar", "--year", "2026", "--menus", str(SHIPPED_MENU))
+    assert result.exit_code == 0, result.output
+    optional = result.stdout.split("Pontos facultativos", 1)[1].splitlines()[1:]
+    rows = [" ".join(line.split()) for line in optional if line.strip()]
+    assert rows == [
+        "16/02/2026 Carnaval aberto",
+        "17/02/2026 Carnaval aberto",
+        "18/02/2026 Quarta-feira de Cinzas aberto",
+        "04/06/2026 Corpus Christi fechado (feriado)",
+        "28/10/2026 Dia do Servidor Público aberto",
+        "24/12/2026 Véspera de Natal aberto só das 9h às 11h45",
+        "31/12/2026 Véspera de Ano-Novo aberto só das 9h às 11h45",
+    ]
