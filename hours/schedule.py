@@ -68,6 +68,7 @@ import holidays as holidays_lib
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hours.clock import require_aware
+from hours.validation import say
 
 __all__ = [
     "DEFAULT_TIMEZONE",
@@ -144,22 +145,24 @@ class Shift:
 
     def __post_init__(self) -> None:
         if not 0 <= self.start < self.end <= DAY_SECONDS:
-            raise ValueError(f"a shift must satisfy 00:00 <= start < end <= 24:00: {self}")
+            raise ValueError(
+                f"um turno deve ficar entre 00:00 e 24:00 e terminar depois de começar: {self}"
+            )
 
     @classmethod
     def parse(cls, text: str) -> Shift:
         """``"09:00-11:45"`` or ``"9h-11h45"``; ``24:00`` only as an end."""
         m = _SHIFT_RE.fullmatch(text.strip()) if isinstance(text, str) else None
         if m is None:
-            raise ValueError(f'expected "HH:MM-HH:MM" such as "09:00-11:45", got {text!r}')
+            raise ValueError(f'esperava "HH:MM-HH:MM", como "09:00-11:45" (encontrado: {text!r})')
         start = _clock_seconds(m["h1"], m["m1"])
         end = _clock_seconds(m["h2"], m["m2"])
         if start >= DAY_SECONDS:
-            raise ValueError(f"a shift cannot start at 24:00: {text!r}")
+            raise ValueError(f"um turno não pode começar às 24:00: {text!r}")
         if end > DAY_SECONDS:
-            raise ValueError(f"time out of range in {text!r}")
+            raise ValueError(f"horário fora do dia em {text!r}")
         if start >= end:
-            raise ValueError(f"a shift must end after it starts: {text!r}")
+            raise ValueError(f"um turno deve terminar depois de começar: {text!r}")
         return cls(start, end)
 
     def __str__(self) -> str:
@@ -174,7 +177,7 @@ _SHIFT_RE = re.compile(
 def _clock_seconds(hours: str, minutes: str | None) -> int:
     h, m = int(hours), int(minutes or 0)
     if m >= 60 or h > 24 or (h == 24 and m):
-        raise ValueError(f"not a time of day: {hours}:{minutes or '00'}")
+        raise ValueError(f"horário inexistente: {hours}:{minutes or '00'}")
     return h * 3600 + m * 60
 
 
@@ -189,7 +192,7 @@ def _check_shifts(shifts: Iterable[Shift]) -> Shifts:
     ordered = tuple(sorted(shifts))
     for before, after in itertools.pairwise(ordered):
         if after.start < before.end:
-            raise ValueError(f"shifts {before} and {after} overlap")
+            raise ValueError(f"os turnos {before} e {after} se sobrepõem")
     return ordered
 
 
@@ -362,18 +365,19 @@ class HolidaysConfig(_Model):
         try:
             table = holidays_lib.country_holidays(self.country)
         except NotImplementedError:
-            raise ValueError(f"unknown country {self.country!r} for the holidays package") from None
+            raise ValueError(f"país desconhecido {self.country!r} para os feriados") from None
         subdivisions = getattr(table, "subdivisions", ())
         if self.subdivision is not None and self.subdivision not in subdivisions:
             raise ValueError(
-                f"unknown subdivision {self.subdivision!r} of {self.country}; "
-                f"known: {', '.join(subdivisions)}"
+                f"subdivisão desconhecida {self.subdivision!r} de {self.country}; "
+                f"conhecidas: {', '.join(subdivisions)}"
             )
         known = set(getattr(table, "supported_categories", ("public",)))
         unknown = [c for c in self.categories if c not in known]
         if unknown:
             raise ValueError(
-                f"unknown holiday categories {unknown} for {self.country}; known: {sorted(known)}"
+                f"categorias de feriado desconhecidas {unknown} para {self.country}; "
+                f"conhecidas: {sorted(known)}"
             )
         return self
 
@@ -396,15 +400,17 @@ class ClosureConfig(_Model):
         ]
         if sum(forms) != 1:
             raise ValueError(
-                "give exactly one of: `date` (optionally with `hours`), "
-                "`start` and `end` (dates), `from` and `to` (date-times)"
+                "use exatamente uma destas formas: `date` (com `hours`, se quiser), "
+                "`start` e `end` (datas), `from` e `to` (datas com hora)"
             )
         if self.hours is not None and self.day is None:
-            raise ValueError("`hours` needs `date`")
+            raise ValueError("`hours` precisa de `date`")
         if forms[1] and (self.start is None or self.end is None or self.end < self.start):
-            raise ValueError("`start` and `end` are both needed, with end >= start")
+            raise ValueError(
+                "`start` e `end` são obrigatórios, com `end` no mesmo dia ou depois de `start`"
+            )
         if forms[2] and (self.from_ is None or self.to is None):
-            raise ValueError("`from` and `to` are both needed")
+            raise ValueError("`from` e `to` são obrigatórios")
         return self
 
 
@@ -427,7 +433,7 @@ class ScheduleConfig(_Model):
         try:
             _zone(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
+            raise ValueError(f"fuso horário desconhecido {value!r}") from None
         return value
 
 
@@ -436,12 +442,12 @@ def _weekdays(key: str) -> list[int]:
     parts = [p.strip().lower() for p in str(key).split("-")]
     if len(parts) not in (1, 2) or any(p not in WEEKDAY_KEYS for p in parts):
         raise ValueError(
-            f"unknown weekday {key!r}: use seg, ter, qua, qui, sex, sab, dom "
-            "(or mon ... sun), or a range such as seg-sex"
+            f"dia da semana desconhecido {key!r}: use seg, ter, qua, qui, sex, sab, dom "
+            "(ou mon ... sun), ou um intervalo como seg-sex"
         )
     first, last = WEEKDAY_KEYS[parts[0]], WEEKDAY_KEYS[parts[-1]]
     if last < first:
-        raise ValueError(f"weekday range {key!r} goes backwards")
+        raise ValueError(f"o intervalo de dias {key!r} está invertido")
     return list(range(first, last + 1))
 
 
@@ -479,7 +485,7 @@ def _build(name: str, cfg: ScheduleConfig, problems: list[tuple[Loc, str]]) -> S
         shifts = _shifts(texts, (*here, "week", key), problems)
         for d in days:
             if week[d] is not None:
-                problems.append(((*here, "week", key), f"{WEEKDAY_NAMES[d]} is given twice"))
+                problems.append(((*here, "week", key), f"{WEEKDAY_NAMES[d]} aparece duas vezes"))
             week[d] = shifts or ()
 
     closures: list[Closure] = []
@@ -501,7 +507,7 @@ def _build(name: str, cfg: ScheduleConfig, problems: list[tuple[Loc, str]]) -> S
         elif c.from_ is not None and c.to is not None:
             start, end = _local(c.from_, tz), _local(c.to, tz)
             if end <= start:
-                problems.append((loc, "`to` must be after `from`"))
+                problems.append((loc, "`to` deve vir depois de `from`"))
                 continue
             closures.append(Closure(start.astimezone(UTC), end.astimezone(UTC), c.reason))
 
@@ -510,7 +516,7 @@ def _build(name: str, cfg: ScheduleConfig, problems: list[tuple[Loc, str]]) -> S
     for i, o in enumerate(cfg.openings):
         loc = (*here, "openings", i)
         if o.day in seen:
-            problems.append(((*loc, "date"), f"another opening is already on {o.day}"))
+            problems.append(((*loc, "date"), f"já há outra abertura em {o.day}"))
             continue
         seen.add(o.day)
         shifts = _shifts(o.hours, (*loc, "hours"), problems)
@@ -543,21 +549,22 @@ def parse_schedules(data: Mapping[str, Any] | None) -> dict[str, Schedule]:
     if data is None:
         return {}
     if not isinstance(data, Mapping):
-        raise ScheduleError([(("schedules",), "expected a mapping of schedule name -> schedule")])
+        raise ScheduleError([(("schedules",), "esperava um mapeamento de nome -> horário")])
     problems: list[tuple[Loc, str]] = []
     out: dict[str, Schedule] = {}
     for name, raw in data.items():
         here: Loc = ("schedules", str(name))
         if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name):
-            problems.append((here, "a schedule name is 1-64 letters, digits, '_' or '-'"))
+            problems.append(
+                (here, "o nome de um horário tem de 1 a 64 letras, dígitos, '_' ou '-'")
+            )
             continue
         try:
             cfg = ScheduleConfig.model_validate(raw)
         except ValidationError as exc:
             for err in exc.errors():
                 loc = tuple(p for p in err["loc"] if not str(p).startswith("function-"))
-                msg = err["msg"].removeprefix("Value error, ")
-                problems.append(((*here, *loc), msg))
+                problems.append(((*here, *loc), say(err)))
             continue
         schedule = _build(name, cfg, problems)
         if schedule is not None:

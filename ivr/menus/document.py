@@ -141,7 +141,7 @@ from ivr.menus.nodes.transfer import QueueName
 
 def _check_text(value: str) -> str:
     if not value.strip():
-        raise ValueError("must not be empty")
+        raise ValueError("não pode ficar vazio")
     return value
 
 

@@ -16,10 +16,9 @@ prompt is read is in ``ivr.menus.announcements``).
 
 from __future__ import annotations
 
-import difflib
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from ivr.menus.announcements import CHARACTERS_PER_SECOND, announced_keys, speaking_seconds
@@ -27,7 +26,7 @@ from ivr.menus.nodes import NodeModel
 from ivr.menus.nodes.base import Loc
 from ivr.menus.nodes.menu import MenuNode
 from ivr.menus.nodes.transfer import CURRENT
-from ivr.menus.problems import Severity
+from ivr.menus.problems import Severity, did_you_mean
 
 
 class Report(Protocol):
@@ -58,9 +57,24 @@ Rule = Callable[[LintInput, Report], None]
 
 
 def lint(doc: LintInput, report: Report) -> None:
-    """Run every rule of ``RULES`` over the document."""
+    """Run every rule of ``RULES`` over the document.
+
+    A target that names no node (a typo: ``next: principall``) is reported
+    once by ``check_references``; the whole-graph rules then stay quiet, since
+    every node behind the missing edge would look unreachable or stuck.
+    """
+    if doc.complete and _dangling(doc):
+        doc = replace(doc, complete=False)
     for rule in RULES:
         rule(doc, report)
+
+
+def _dangling(doc: LintInput) -> bool:
+    if doc.start is not None and doc.start not in doc.node_ids:
+        return True
+    return any(
+        target not in doc.node_ids for node in doc.nodes.values() for _, target in _targets(node)
+    )
 
 
 def _targets(node: NodeModel) -> Iterable[tuple[Loc, str]]:
@@ -98,23 +112,22 @@ def _raw_targets(raw: Any, loc: Loc = ()) -> Iterable[tuple[Loc, str]]:
 
 
 def _suggest(name: str, choices: Iterable[str]) -> str:
-    hint = difflib.get_close_matches(name, list(choices), n=1)
-    return f" (did you mean {hint[0]!r}?)" if hint else ""
+    return did_you_mean(name, choices)
 
 
 def check_references(doc: LintInput, report: Report) -> None:
     """Every target, product line and schedule named exists."""
     if doc.start is not None and doc.start not in doc.node_ids:
         hint = _suggest(doc.start, doc.node_ids)
-        report(("start",), f"start node {doc.start!r} is not defined{hint}")
+        report(("start",), f"o nó inicial {doc.start!r} não existe{hint}")
     if CURRENT in doc.lines:
-        report(("lines", CURRENT), f"{CURRENT!r} is reserved (line: current)", at_key=True)
+        report(("lines", CURRENT), f"{CURRENT!r} é reservado (line: current)", at_key=True)
     for line_id, line in doc.lines.items():
         schedule = getattr(line, "schedule", None)
         if schedule is not None and schedule not in doc.schedules:
             report(
                 ("lines", line_id, "schedule"),
-                f"unknown schedule {schedule!r}{_suggest(schedule, doc.schedules)}",
+                f"horário desconhecido {schedule!r}{_suggest(schedule, doc.schedules)}",
             )
     targets: list[tuple[str, Loc, str]] = [
         (node_id, loc, target)
@@ -127,20 +140,20 @@ def check_references(doc: LintInput, report: Report) -> None:
         if target not in doc.node_ids:
             report(
                 ("nodes", node_id, *loc),
-                f"unknown node {target!r}{_suggest(target, doc.node_ids)}",
+                f"nó desconhecido {target!r}{_suggest(target, doc.node_ids)}",
             )
     for node_id, node in doc.nodes.items():
         for loc, line_id in node.lines_used():
             if line_id not in doc.lines:
                 report(
                     ("nodes", node_id, *loc),
-                    f"unknown product line {line_id!r}{_suggest(line_id, doc.lines)}",
+                    f"linha de produto desconhecida {line_id!r}{_suggest(line_id, doc.lines)}",
                 )
         for loc, schedule in node.schedules_used():
             if schedule not in doc.schedules:
                 report(
                     ("nodes", node_id, *loc),
-                    f"unknown schedule {schedule!r}{_suggest(schedule, doc.schedules)}",
+                    f"horário desconhecido {schedule!r}{_suggest(schedule, doc.schedules)}",
                 )
 
 
@@ -153,7 +166,7 @@ def check_reachable(doc: LintInput, report: Report) -> None:
         if node_id not in reached:
             report(
                 ("nodes", node_id),
-                f"unreachable node: nothing leads here from start {doc.start!r}",
+                f"nó inalcançável: nenhum caminho leva até ele a partir do início {doc.start!r}",
                 at_key=True,
             )
 
@@ -178,7 +191,7 @@ def check_ways_out(doc: LintInput, report: Report) -> None:
         if node_id not in can_end:
             report(
                 ("nodes", node_id),
-                "no way out: no transfer, voicemail or hangup can be reached from this node",
+                "sem saída: deste nó não se chega a nenhuma transferência, recado ou desligamento",
                 at_key=True,
             )
 
@@ -194,11 +207,12 @@ def check_silent_loops(doc: LintInput, report: Report) -> None:
         shown = " -> ".join([*cycle, cycle[0]])
         if any(doc.nodes[n].takes_input for n in cycle):
             message = (
-                f"a caller who stays silent would go round forever: {shown}; "
-                "send after_retries / fallback to a transfer, voicemail or hangup"
+                f"quem ficar em silêncio andaria em círculos para sempre: {shown}; "
+                "mande after_retries / fallback para uma transferência, um recado ou um "
+                "desligamento"
             )
         else:
-            message = f"loop with no caller input: {shown}; the call would never leave it"
+            message = f"ciclo sem escolha de quem liga: {shown}; a ligação nunca sairia dele"
         report(("nodes", cycle[0]), message, at_key=True)
 
 
@@ -284,10 +298,15 @@ def check_person(doc: LintInput, report: Report) -> None:
         if not people & _reachable(doc, choices):
             report(
                 ("nodes", node_id, "options"),
-                "no option leads to a person: add an option that reaches a transfer",
+                "nenhuma opção leva a um atendente: inclua uma opção que chegue a uma "
+                "transferência",
             )
     if doc.start in doc.nodes and not menus_reached and not people & reached_from_start:
-        report(("start",), "no way to reach a person: no transfer is reachable from start")
+        report(
+            ("start",),
+            "nenhum caminho até um atendente: nenhuma transferência é alcançável "
+            "a partir do início",
+        )
 
 
 MAX_PROMPT_SECONDS = 20
@@ -310,7 +329,7 @@ def check_announced_keys(doc: LintInput, report: Report) -> None:
                     reported.add(key)
                     report(
                         ("nodes", node_id, *loc),
-                        f"the prompt says {words!r} but the menu has no option {key!r}",
+                        f"o texto diz {words!r}, mas o menu não tem a opção {key!r}",
                         severity="warning",
                     )
         if node.say is None:
@@ -322,8 +341,8 @@ def check_announced_keys(doc: LintInput, report: Report) -> None:
             if key not in announced:
                 report(
                     ("nodes", node_id, "options", key),
-                    f"option {key!r} is never announced in the prompt (say): "
-                    "callers cannot guess it",
+                    f"a opção {key!r} nunca é anunciada no texto (say): "
+                    "quem liga não tem como adivinhá-la",
                     severity="warning",
                     at_key=True,
                 )
@@ -339,9 +358,9 @@ def check_prompt_length(doc: LintInput, report: Report) -> None:
         if seconds > MAX_PROMPT_SECONDS:
             report(
                 ("nodes", node_id, "say"),
-                f"the prompt takes about {seconds:.0f} s to speak (over {MAX_PROMPT_SECONDS} s "
-                f"at {CHARACTERS_PER_SECOND:.0f} characters/s): callers forget the first "
-                "options; shorten it or split the menu",
+                f"o texto leva cerca de {seconds:.0f} s para ser falado (mais de "
+                f"{MAX_PROMPT_SECONDS} s a {CHARACTERS_PER_SECOND:.0f} caracteres/s): quem liga "
+                "esquece as primeiras opções; encurte o texto ou divida o menu",
                 severity="warning",
             )
 
@@ -352,8 +371,8 @@ def check_option_count(doc: LintInput, report: Report) -> None:
         if len(node.options) > MAX_OPTIONS:
             report(
                 ("nodes", node_id, "options"),
-                f"{len(node.options)} options (more than {MAX_OPTIONS}): callers remember "
-                "few; group some in a submenu",
+                f"{len(node.options)} opções (mais de {MAX_OPTIONS}): quem liga guarda "
+                "poucas; agrupe algumas em um submenu",
                 severity="warning",
                 at_key=True,
             )

@@ -9,22 +9,27 @@ of ``ivr.menus.lint`` run. ``load_menu`` fails with every problem at once.
 
 from __future__ import annotations
 
+import calendar
 import difflib
+import re
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import yaml
+from babel.dates import format_date
 from pydantic import BaseModel, ValidationError
 
 from hours.schedule import Schedule, ScheduleError, parse_schedules
+from hours.validation import say
 from ivr.menus.document import DocumentHead, Menu, ProductLine
 from ivr.menus.lint import LintInput, lint
 from ivr.menus.nodes import KINDS, NodeModel
 from ivr.menus.nodes.base import Loc
 from ivr.menus.nodes.menu import Option
-from ivr.menus.problems import MenuInvalid, MenuProblem, Severity
+from ivr.menus.problems import MenuInvalid, MenuProblem, Severity, did_you_mean
 
 __all__ = ["Menu", "MenuInvalid", "MenuProblem", "check_menu", "load_menu", "read_menu_file"]
 
@@ -32,6 +37,7 @@ _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _MAX_DEPTH = 64
 # Values in one document, aliases expanded: a real menu has hundreds. Aliases
 # nested in aliases ("billion laughs") would otherwise expand for hours.
@@ -53,7 +59,7 @@ def check_menu(text: str, filename: str = "menus.yaml") -> list[MenuProblem]:
     try:
         problems, _ = _load(text, filename)
     except Exception as exc:  # a bug of ours must not hide the document's problems
-        problems = [MenuProblem(filename, 1, 1, "", f"internal error while checking: {exc!r}")]
+        problems = [MenuProblem(filename, 1, 1, "", f"erro interno ao verificar: {exc!r}")]
     return problems
 
 
@@ -75,7 +81,8 @@ def read_menu_file(path: Path | str) -> str:
         line = before.count(b"\n") + 1
         col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
         message = (
-            f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be read (save the file as UTF-8)"
+            f"o arquivo não está em UTF-8: o byte 0x{data[exc.start]:02x} não pode ser lido "
+            "(salve o arquivo como UTF-8)"
         )
         raise MenuInvalid([MenuProblem(str(path), line, col, "", message)]) from None
 
@@ -90,6 +97,10 @@ class _Places:
         self.unquoted_keys: list[Loc] = []
         self.problems: list[MenuProblem] = []
         self.values_left = _MAX_VALUES
+        # Places whose value YAML itself could not read: what the schema or the
+        # calendar says later about the same value would only repeat it.
+        self.bad_values: set[tuple[int, int]] = set()
+        self._said: set[tuple[int, int, str]] = set()
 
     def add(
         self,
@@ -111,6 +122,9 @@ class _Places:
             if mark is not None:
                 line, col = mark
                 break
+        if (line, col) in self.bad_values or (line, col, message) in self._said:
+            return  # already said there (a value shared through a YAML alias is seen twice)
+        self._said.add((line, col, message))
         dotted = ".".join(str(part) for part in (path if shown is None else shown))
         self.problems.append(MenuProblem(self.filename, line, col, dotted, message, severity))
 
@@ -130,9 +144,9 @@ def _compose(text: str, places: _Places) -> yaml.Node | None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        reason = " ".join(part for part in (exc.context, exc.problem) if part)
+        reason = ": ".join(_yaml_words(part) for part in (exc.context, exc.problem) if part)
         places.problems.append(
-            MenuProblem(places.filename, line, col, "", f"invalid YAML: {reason or exc}")
+            MenuProblem(places.filename, line, col, "", f"YAML inválido: {reason or exc}")
         )
     except yaml.reader.ReaderError as exc:  # a bad character: a position, not a mark
         # libyaml (the C loader) counts UTF-8 bytes, PyYAML's own reader characters.
@@ -142,10 +156,12 @@ def _compose(text: str, places: _Places) -> yaml.Node | None:
             before = text.encode("utf-8")[: exc.position].decode("utf-8", "replace")
         line, col = before.count("\n") + 1, len(before) - before.rfind("\n")
         character = exc.character if isinstance(exc.character, str) else chr(exc.character)
-        message = f"invalid YAML: unacceptable character U+{ord(character):04X}: {exc.reason}"
+        message = (
+            f"YAML inválido: caractere U+{ord(character):04X} não aceito: {_yaml_words(exc.reason)}"
+        )
         places.problems.append(MenuProblem(places.filename, line, col, "", message))
     except yaml.YAMLError as exc:
-        places.problems.append(MenuProblem(places.filename, 1, 1, "", f"invalid YAML: {exc}"))
+        places.problems.append(MenuProblem(places.filename, 1, 1, "", f"YAML inválido: {exc}"))
     return None
 
 
@@ -157,12 +173,12 @@ def _plain(node: yaml.Node, path: Loc, places: _Places, depth: int = 0) -> Any:
         if places.values_left == -1:
             places.add(
                 path,
-                f"more than {_MAX_VALUES} values: is an alias (*name) repeated inside "
-                "other aliases?",
+                f"mais de {_MAX_VALUES} valores: há um alias (*nome) repetido dentro de "
+                "outros aliases?",
             )
         return None
     if depth > _MAX_DEPTH:
-        places.add(path, "nesting too deep")
+        places.add(path, "aninhamento profundo demais")
         return None
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
@@ -170,11 +186,13 @@ def _plain(node: yaml.Node, path: Loc, places: _Places, depth: int = 0) -> Any:
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 places.values[(*path, "?")] = _mark(key_node)
-                places.add((*path, "?"), "a key must be plain text, not a list or mapping")
+                places.add(
+                    (*path, "?"), "uma chave deve ser texto, não uma lista nem um mapeamento"
+                )
                 continue
             if key_node.tag == _MERGE_TAG:
                 places.values[(*path, "<<")] = _mark(key_node)
-                places.add((*path, "<<"), "YAML merge keys (<<) are not supported")
+                places.add((*path, "<<"), "chaves de mesclagem do YAML (<<) não são aceitas")
                 continue
             # Keys are always names here: take the text as written ("1", "yes", "01").
             key = key_node.value
@@ -188,7 +206,7 @@ def _plain(node: yaml.Node, path: Loc, places: _Places, depth: int = 0) -> Any:
                         line,
                         col,
                         ".".join(str(p) for p in key_path),
-                        f"duplicate key {key!r} (first defined on line {first_line})",
+                        f"chave {key!r} repetida (já definida na linha {first_line})",
                     )
                 )
                 continue
@@ -203,12 +221,71 @@ def _plain(node: yaml.Node, path: Loc, places: _Places, depth: int = 0) -> Any:
         return yaml.constructor.SafeConstructor().construct_object(node)
     except (yaml.YAMLError, ValueError, TypeError) as exc:  # "=", a bad date, a foreign tag
         line, col = _mark(node)
-        reason = getattr(exc, "problem", None) or str(exc)
-        dotted = ".".join(str(part) for part in path)
-        places.problems.append(
-            MenuProblem(places.filename, line, col, dotted, f"invalid YAML value: {reason}")
-        )
+        if (line, col) not in places.bad_values:  # an alias repeats the same value
+            places.bad_values.add((line, col))
+            dotted = ".".join(str(part) for part in path)
+            places.problems.append(
+                MenuProblem(places.filename, line, col, dotted, _unreadable(node, exc))
+            )
         return node.value
+
+
+_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def _unreadable(node: yaml.Node, exc: Exception) -> str:
+    """Why YAML could not read a value, e.g. a date that does not exist."""
+    found = _DATE.match(str(node.value)) if node.tag == _TIMESTAMP_TAG else None
+    if found is not None:
+        year, month, day = (int(part) for part in found.groups())
+        if not 1 <= month <= 12:
+            return f"data inexistente: {node.value} (não existe o mês {month})"
+        last = calendar.monthrange(year, month)[1]
+        if not 1 <= day <= last:
+            month_name = format_date(date(year, month, 1), "MMMM 'de' y", locale="pt_BR")
+            return f"data inexistente: {node.value} ({month_name} tem {last} dias)"
+    reason = getattr(exc, "problem", None) or str(exc)
+    return f"valor YAML inválido: {_yaml_words(reason)}"
+
+
+# PyYAML's English, as a supervisor reads it; anything else is shown as it is.
+_YAML_WORDS = [
+    (r"while parsing a flow mapping", "ao ler um mapeamento entre {}"),
+    (r"while parsing a flow sequence", "ao ler uma lista entre []"),
+    (r"while parsing a block mapping", "ao ler um mapeamento"),
+    (r"while parsing a block collection", "ao ler uma lista"),
+    (r"while parsing a block node", "ao ler um valor"),
+    (r"while parsing a flow node", "ao ler um valor"),
+    (r"while scanning a simple key", "ao ler uma chave"),
+    (r"while scanning a quoted scalar", "ao ler um texto entre aspas"),
+    (r"while scanning an alias", "ao ler um alias"),
+    (r"while scanning an anchor", "ao ler uma âncora"),
+    (r"while composing a mapping", "ao montar um mapeamento"),
+    (r"did not find expected key", "faltou uma chave"),
+    (r"did not find expected ',' or '(.)'", r"faltou ',' ou '\1'"),
+    (r"could not find expected ':'", "faltou ':'"),
+    (r"mapping values are not allowed here", "não cabe 'chave: valor' aqui"),
+    (
+        r"found character '(.*)' that cannot start any token",
+        r"o caractere '\1' não pode abrir um valor",
+    ),
+    (r"found unexpected end of stream", "o arquivo terminou antes da hora"),
+    (r"found undefined alias '?([^']*)'?", r"alias '\1' não definido"),
+    (r"found duplicate anchor.*", "âncora repetida"),
+    (r"expected the node content, but found '(.*)'", r"esperava um valor, encontrou '\1'"),
+    (r"expected <block end>, but found '(.*)'", r"recuo inesperado: '\1'"),
+    (r"control characters are not allowed", "caracteres de controle não são permitidos"),
+    (r"special characters are not allowed", "caracteres especiais não são permitidos"),
+    (r"could not determine a constructor for the tag '(.*)'", r"tag desconhecida '\1'"),
+    (r"day is out of range for month", "dia inexistente no mês"),
+    (r"month must be in 1\.\.12", "o mês vai de 1 a 12"),
+]
+
+
+def _yaml_words(text: str) -> str:
+    for english, portuguese in _YAML_WORDS:
+        text = re.sub(english, portuguese, text)
+    return text
 
 
 def _report_validation(exc: ValidationError, prefix: Loc, places: _Places) -> None:
@@ -224,39 +301,13 @@ def _report_validation(exc: ValidationError, prefix: Loc, places: _Places) -> No
             # other parts (union members, a missing field) have no place in the file
         last = err["loc"][-1] if err["loc"] else ""
         if kind == "missing":
-            places.add(path, f"missing required field {last!r}", shown=(*path, last))
+            places.add(path, f"falta o campo obrigatório {last!r}", shown=(*path, last))
             continue
         if kind == "extra_forbidden":
-            hint = difflib.get_close_matches(str(last), _FIELDS, n=1, cutoff=0.75)
-            message = f"unknown field {last!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
-            places.add(path, message, at_key=True)
+            hint = did_you_mean(str(last), _FIELDS, cutoff=0.75)
+            places.add(path, f"campo desconhecido {last!r}{hint}", at_key=True)
             continue
-        message = err["msg"]
-        if kind in _FRIENDLY:
-            message = _FRIENDLY[kind] + _got(err.get("input"))
-        elif kind in ("value_error", "assertion_error"):
-            message = message.split(", ", 1)[1] if ", " in message else message
-        else:
-            message += _got(err.get("input"))
-        places.add(path, message, at_key=at_key)
-
-
-_FRIENDLY = {
-    "dict_type": "expected a mapping (key: value)",
-    "list_type": "expected a list",
-    "tuple_type": "expected a list",
-    "string_type": "expected text (quote it if it looks like a number)",
-    "int_type": "expected a whole number",
-    "int_parsing": "expected a whole number",
-}
-
-
-def _got(value: Any) -> str:
-    if isinstance(value, dict):
-        return ", got a mapping"
-    if isinstance(value, list):
-        return ", got a list"
-    return f", got {value!r}"
+        places.add(path, say(err), at_key=at_key)
 
 
 def _validate(model: type[BaseModel], raw: Any, prefix: Loc, places: _Places) -> Any:
@@ -271,16 +322,17 @@ def _node(node_id: str, raw: Any, places: _Places) -> NodeModel | None:
     path: Loc = ("nodes", node_id)
     known = ", ".join(KINDS)
     if not isinstance(raw, dict):
-        places.add(path, f"a node must be a mapping with a 'kind' ({known})")
+        places.add(path, f"um nó deve ser um mapeamento com 'kind' ({known})")
         return None
     if "kind" not in raw:
-        places.add(path, f"missing required field 'kind' ({known})", shown=(*path, "kind"))
+        places.add(path, f"falta o campo obrigatório 'kind' ({known})", shown=(*path, "kind"))
         return None
     kind = raw["kind"]
     if not isinstance(kind, str) or kind not in KINDS:
         hint = difflib.get_close_matches(str(kind), list(KINDS), n=1)
-        suggestion = f"did you mean {hint[0]!r}? " if hint else ""
-        places.add((*path, "kind"), f"unknown node kind {kind!r} ({suggestion}known: {known})")
+        suggestion = f"você quis dizer {hint[0]!r}? " if hint else ""
+        message = f"tipo de nó desconhecido {kind!r} ({suggestion}tipos: {known})"
+        places.add((*path, "kind"), message)
         return None
     return _validate(KINDS[kind].model, raw, path, places)
 
@@ -291,11 +343,11 @@ def _load(text: str, filename: str) -> tuple[list[MenuProblem], Menu | None]:
     if places.problems:
         return places.problems, None
     if root is None:
-        places.add((), "empty document: expected a mapping with 'start', 'lines' and 'nodes'")
+        places.add((), "documento vazio: esperava um mapeamento com 'start', 'lines' e 'nodes'")
         return places.problems, None
     raw = _plain(root, (), places)
     if not isinstance(raw, dict):
-        places.add((), "a menu document must be a mapping with 'start', 'lines' and 'nodes'")
+        places.add((), "um documento de menu deve ser um mapeamento com 'start', 'lines' e 'nodes'")
         return _sorted(places.problems), None
 
     head = _validate(DocumentHead, raw, (), places)
@@ -315,8 +367,8 @@ def _load(text: str, filename: str) -> tuple[list[MenuProblem], Menu | None]:
         if len(key_path) >= 2 and key_path[-2] == "options":
             places.add(
                 key_path,
-                f"unquoted DTMF key {key_path[-1]}: quote it ('{key_path[-1]}'), "
-                "YAML reads bare digits as numbers and # as a comment",
+                f"tecla DTMF {key_path[-1]} sem aspas: escreva '{key_path[-1]}', "
+                "pois o YAML lê dígitos soltos como números e # como comentário",
                 severity="warning",
                 at_key=True,
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,7 +27,7 @@ class MenuProblem:
 
     def __str__(self) -> str:
         where = f"{self.filename}:{self.line}:{self.col}"
-        prefix = "" if self.severity == "error" else "warning: "
+        prefix = "" if self.severity == "error" else "aviso: "
         if self.path:
             return f"{where}: {self.path}: {prefix}{self.message}"
         return f"{where}: {prefix}{self.message}"
@@ -38,4 +40,10 @@ class MenuInvalid(Exception):
         self.problems = problems
         errors = [p for p in problems if p.severity == "error"]
         shown = "\n".join(str(p) for p in problems)
-        super().__init__(f"menu document has {len(errors)} error(s):\n{shown}")
+        super().__init__(f"o menu tem {len(errors)} erro(s):\n{shown}")
+
+
+def did_you_mean(name: str, choices: Iterable[str], *, cutoff: float = 0.6) -> str:
+    """``" (você quis dizer 'principal'?)"`` for the closest of ``choices``, or ""."""
+    hint = difflib.get_close_matches(name, list(choices), n=1, cutoff=cutoff)
+    return f" (você quis dizer {hint[0]!r}?)" if hint else ""

@@ -49,13 +49,13 @@ class Prompt:
 def parse_prompt(value: object) -> Prompt:
     """Validate and split a prompt; raises ValueError with a readable reason."""
     if not isinstance(value, str):
-        raise ValueError("a prompt must be text")
+        raise ValueError("o texto falado deve ser texto")
     if not value.strip():
-        raise ValueError("empty prompt: the caller would hear nothing")
+        raise ValueError("texto vazio: quem liga não ouviria nada")
     try:
         pieces = list(_FORMATTER.parse(value))
     except ValueError as exc:
-        reason = f"malformed braces in prompt ({exc}); write {{{{ for a literal brace"
+        reason = f"chaves {{ }} malformadas no texto ({exc}); escreva {{{{ para uma chave literal"
         raise ValueError(reason) from exc
     parts: list[str] = []
     literal = ""
@@ -66,9 +66,9 @@ def parse_prompt(value: object) -> Prompt:
         if name not in VARIABLES:
             known = ", ".join("{" + v + "}" for v in sorted(VARIABLES))
             shown = "{" + name + "}" if name else "{}"
-            raise ValueError(f"unknown prompt variable {shown} (known: {known})")
+            raise ValueError(f"variável desconhecida {shown} no texto (conhecidas: {known})")
         if spec or conversion:
-            raise ValueError(f"prompt variable {{{name}}} takes no format spec or conversion")
+            raise ValueError(f"a variável {{{name}}} não aceita formatação nem conversão")
         parts.extend((literal, name))
         literal = ""
     parts.append(literal)

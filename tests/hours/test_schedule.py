@@ -57,29 +57,38 @@ def test_holidays_can_be_switched_off():
 @pytest.mark.parametrize(
     ("section", "expected"),
     [
-        ({"p": {"week": {"seg": ["9-25"]}}}, "schedules.p.week.seg[0]: not a time of day: 25:00"),
-        ({"p": {"week": {"seg": ["nove"]}}}, 'schedules.p.week.seg[0]: expected "HH:MM-HH:MM"'),
+        ({"p": {"week": {"seg": ["9-25"]}}}, "schedules.p.week.seg[0]: horário inexistente: 25:00"),
+        ({"p": {"week": {"seg": ["nove"]}}}, 'schedules.p.week.seg[0]: esperava "HH:MM-HH:MM"'),
         (
             {"p": {"week": {"seg": ["10:00-09:00"]}}},
-            "schedules.p.week.seg[0]: a shift must end after",
+            "schedules.p.week.seg[0]: um turno deve terminar depois",
         ),
-        ({"p": {"week": {"seg": ["09:00-12:00", "11:00-13:00"]}}}, "schedules.p.week.seg: shifts"),
-        ({"p": {"week": {"segunda": []}}}, "schedules.p.week.segunda: unknown weekday"),
-        ({"p": {"week": {"seg-sex": [], "ter": []}}}, "schedules.p.week.ter: ter is given twice"),
-        ({"p": {"week": {}, "timezone": "Brasil/Lua"}}, "schedules.p.timezone: unknown time zone"),
-        ({"p": {"week": {}, "colour": 1}}, "schedules.p.colour: Extra inputs are not permitted"),
-        ({"p": {}}, "schedules.p.week: Field required"),
+        (
+            {"p": {"week": {"seg": ["09:00-12:00", "11:00-13:00"]}}},
+            "schedules.p.week.seg: os turnos",
+        ),
+        ({"p": {"week": {"segunda": []}}}, "schedules.p.week.segunda: dia da semana desconhecido"),
+        (
+            {"p": {"week": {"seg-sex": [], "ter": []}}},
+            "schedules.p.week.ter: ter aparece duas vezes",
+        ),
+        (
+            {"p": {"week": {}, "timezone": "Brasil/Lua"}},
+            "schedules.p.timezone: fuso horário desconhecido",
+        ),
+        ({"p": {"week": {}, "colour": 1}}, "schedules.p.colour: campo desconhecido 'colour'"),
+        ({"p": {}}, "schedules.p.week: falta o campo obrigatório 'week'"),
         (
             {"p": {"week": {}, "holidays": {"subdivision": "XX"}}},
-            "schedules.p.holidays: unknown subdivision",
+            "schedules.p.holidays: subdivisão desconhecida",
         ),
         (
             {"p": {"week": {}, "holidays": {"categories": ["bank"]}}},
-            "schedules.p.holidays: unknown holiday categories",
+            "schedules.p.holidays: categorias de feriado desconhecidas",
         ),
         (
             {"p": {"week": {}, "closures": [{"reason": "x"}]}},
-            "schedules.p.closures[0]: give exactly one of",
+            "schedules.p.closures[0]: use exatamente uma destas formas",
         ),
         (
             {"p": {"week": {}, "closures": [{"date": "2026-13-01", "reason": "x"}]}},
@@ -87,7 +96,7 @@ def test_holidays_can_be_switched_off():
         ),
         (
             {"p": {"week": {}, "closures": [{"date": "2026-12-01"}]}},
-            "schedules.p.closures[0].reason: Field required",
+            "schedules.p.closures[0].reason: falta o campo obrigatório 'reason'",
         ),
         (
             {
@@ -98,7 +107,7 @@ def test_holidays_can_be_switched_off():
                     ],
                 }
             },
-            "schedules.p.closures[0]: `to` must be after `from`",
+            "schedules.p.closures[0]: `to` deve vir depois de `from`",
         ),
         (
             {
@@ -110,9 +119,9 @@ def test_holidays_can_be_switched_off():
                     ],
                 }
             },
-            "schedules.p.openings[1].date: another opening is already on 2026-12-05",
+            "schedules.p.openings[1].date: já há outra abertura em 2026-12-05",
         ),
-        ({"p p": {"week": {}}}, "schedules.p p: a schedule name"),
+        ({"p p": {"week": {}}}, "schedules.p p: o nome de um horário"),
     ],
 )
 def test_errors_name_the_field(section, expected):

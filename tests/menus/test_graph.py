@@ -184,7 +184,7 @@ def test_graph_cli_refuses_a_broken_menu_with_its_problems(workdir: Path) -> Non
     (workdir / "broken.yaml").write_text(SMALL.replace("next: fim", "next: fin"), "utf-8")
     result = CliRunner().invoke(menus, ["graph", "broken.yaml", "--format", "dot"])
     assert result.exit_code == 1
-    assert "broken.yaml:27:11: nodes.recado.next: unknown node 'fin'" in result.stderr
+    assert "broken.yaml:27:11: nodes.recado.next: nó desconhecido 'fin'" in result.stderr
 
 
 def test_graph_cli_without_dot_says_to_install_graphviz(

@@ -65,30 +65,30 @@ def test_a_prompt_announcing_a_key_the_menu_lacks_warns_on_its_line(
     say: str, words: str, key: str
 ) -> None:
     assert shown(menu_with(say)) == [
-        f"m.yaml:5:10: nodes.principal.say: warning: the prompt says {words!r} "
-        f"but the menu has no option {key!r}"
+        f"m.yaml:5:10: nodes.principal.say: aviso: o texto diz {words!r}, "
+        f"mas o menu não tem a opção {key!r}"
     ]
 
 
 def test_the_missing_key_is_reported_once_per_prompt() -> None:
     problems = shown(menu_with("Digite 1. Ou digite 5. Repito: digite 5. Atendente, digite 0."))
     assert len(problems) == 1
-    assert "no option '5'" in problems[0]
+    assert "não tem a opção '5'" in problems[0]
 
 
 def test_a_retry_message_announcing_a_missing_key_warns_too() -> None:
     text = menu_with("Digite 1 ou 0.", extra="    invalid: Opção inválida. Digite 9 para sair.")
     assert shown(text) == [
-        "m.yaml:10:14: nodes.principal.invalid: warning: the prompt says 'Digite 9' "
-        "but the menu has no option '9'"
+        "m.yaml:10:14: nodes.principal.invalid: aviso: o texto diz 'Digite 9', "
+        "mas o menu não tem a opção '9'"
     ]
 
 
 def test_an_option_the_prompt_never_announces_warns_at_its_key() -> None:
     text = menu_with("Para o fiscal, digite 1.", keys="1 0")
     assert shown(text) == [
-        "m.yaml:8:7: nodes.principal.options.0: warning: option '0' is never announced "
-        "in the prompt (say): callers cannot guess it"
+        "m.yaml:8:7: nodes.principal.options.0: aviso: a opção '0' nunca é anunciada "
+        "no texto (say): quem liga não tem como adivinhá-la"
     ]
 
 
@@ -139,9 +139,9 @@ def test_a_prompt_over_twenty_seconds_warns_with_its_estimate() -> None:
     seconds = len(say) / CHARACTERS_PER_SECOND
     assert 20 < seconds < 21
     assert shown(menu_with(say)) == [
-        "m.yaml:5:10: nodes.principal.say: warning: the prompt takes about 21 s to speak "
-        "(over 20 s at 14 characters/s): callers forget the first options; shorten it or "
-        "split the menu"
+        "m.yaml:5:10: nodes.principal.say: aviso: o texto leva cerca de 21 s para ser falado "
+        "(mais de 20 s a 14 caracteres/s): quem liga esquece as primeiras opções; encurte o "
+        "texto ou divida o menu"
     ]
 
 
@@ -161,8 +161,8 @@ def test_speaking_time_counts_variables_as_typical_values() -> None:
 def test_more_than_five_options_warns() -> None:
     assert shown(menu_with("Digite 1, 2, 3, 4 ou 5.", keys="1 2 3 4 5")) == []
     assert shown(menu_with("Digite 1, 2, 3, 4, 5 ou 0.", keys="1 2 3 4 5 0")) == [
-        "m.yaml:6:5: nodes.principal.options: warning: 6 options (more than 5): callers "
-        "remember few; group some in a submenu"
+        "m.yaml:6:5: nodes.principal.options: aviso: 6 opções (mais de 5): quem liga "
+        "guarda poucas; agrupe algumas em um submenu"
     ]
 
 
@@ -195,12 +195,12 @@ nodes:
 def test_a_dead_end_and_a_loop_with_no_exit_are_errors_on_their_lines() -> None:
     problems = check_menu(DEAD_END, "m.yaml")
     assert [str(p) for p in problems] == [
-        "m.yaml:13:3: nodes.desculpas: loop with no caller input: desculpas -> de_novo -> "
-        "desculpas; the call would never leave it",
-        "m.yaml:13:3: nodes.desculpas: no way out: no transfer, voicemail or hangup can be "
-        "reached from this node",
-        "m.yaml:17:3: nodes.de_novo: no way out: no transfer, voicemail or hangup can be "
-        "reached from this node",
+        "m.yaml:13:3: nodes.desculpas: ciclo sem escolha de quem liga: desculpas -> de_novo -> "
+        "desculpas; a ligação nunca sairia dele",
+        "m.yaml:13:3: nodes.desculpas: sem saída: deste nó não se chega a nenhuma "
+        "transferência, recado ou desligamento",
+        "m.yaml:17:3: nodes.de_novo: sem saída: deste nó não se chega a nenhuma "
+        "transferência, recado ou desligamento",
     ]
     assert {p.severity for p in problems} == {"error"}
 
@@ -220,10 +220,10 @@ def test_a_menu_that_only_loops_back_to_itself_is_a_dead_end() -> None:
     )
     problems = shown(text)
     assert (
-        "m.yaml:3:3: nodes.principal: no way out: no transfer, voicemail or hangup can be "
-        "reached from this node" in problems
+        "m.yaml:3:3: nodes.principal: sem saída: deste nó não se chega a nenhuma "
+        "transferência, recado ou desligamento" in problems
     )
-    assert any("a caller who stays silent would go round forever" in p for p in problems)
+    assert any("quem ficar em silêncio andaria em círculos para sempre" in p for p in problems)
 
 
 # ---------------------------------------------------------------------------- shipped, CLI
@@ -240,10 +240,10 @@ def test_validate_prints_warnings_and_still_succeeds(tmp_path: Path) -> None:
     result = CliRunner().invoke(menus, ["validate", str(path)])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        f"{path}:5:10: nodes.principal.say: warning: the prompt says 'digite 9' but the menu "
-        "has no option '9'",
-        f"{path}:8:7: nodes.principal.options.0: warning: option '0' is never announced in "
-        "the prompt (say): callers cannot guess it",
+        f"{path}:5:10: nodes.principal.say: aviso: o texto diz 'digite 9', mas o menu "
+        "não tem a opção '9'",
+        f"{path}:8:7: nodes.principal.options.0: aviso: a opção '0' nunca é anunciada no "
+        "texto (say): quem liga não tem como adivinhá-la",
     ]
 
 
@@ -252,7 +252,7 @@ def test_validate_fails_on_errors(tmp_path: Path) -> None:
     path.write_text(DEAD_END, encoding="utf-8")
     result = CliRunner().invoke(menus, ["validate", str(path)])
     assert result.exit_code == 1
-    assert f"{path}:17:3: nodes.de_novo: no way out" in result.output
+    assert f"{path}:17:3: nodes.de_novo: sem saída" in result.output
 
 
 def test_validate_says_ok_for_the_shipped_menu() -> None:
@@ -268,4 +268,4 @@ def test_validate_locates_a_file_that_is_not_utf8(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.exception is None or isinstance(result.exception, SystemExit)
     [line] = result.output.splitlines()
-    assert line.startswith(f"{path}:") and "not UTF-8" in line
+    assert line.startswith(f"{path}:") and "não está em UTF-8" in line

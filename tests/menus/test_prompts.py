@@ -38,13 +38,13 @@ def test_a_prompt_fills_only_the_variables_it_uses() -> None:
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ("", "empty prompt"),
-        ("   ", "empty prompt"),
-        ("Olá {nome}", "unknown prompt variable {nome}"),
-        ("Olá {}", "unknown prompt variable {}"),
-        ("Abre { e não fecha", "malformed braces"),
-        ("{linha!r}", "takes no format spec"),
-        (42, "must be text"),
+        ("", "texto vazio"),
+        ("   ", "texto vazio"),
+        ("Olá {nome}", "variável desconhecida {nome}"),
+        ("Olá {}", "variável desconhecida {}"),
+        ("Abre { e não fecha", "malformadas"),
+        ("{linha!r}", "não aceita formatação"),
+        (42, "deve ser texto"),
     ],
 )
 def test_bad_prompts_are_refused_with_a_reason(text: object, reason: str) -> None:

@@ -91,7 +91,7 @@ def test_a_broken_menu_file_is_reported_under_its_own_name(runner, tmp_path, com
     broken.write_text(text.replace("next: produtos,", "next: produtoz,"), encoding="utf-8")
     latin1 = tmp_path / "latin1.yaml"
     latin1.write_bytes(text.encode("latin-1"))
-    for path, message in ((broken, "unknown node 'produtoz'"), (latin1, "not UTF-8")):
+    for path, message in ((broken, "nó desconhecido 'produtoz'"), (latin1, "não está em UTF-8")):
         result = runner.invoke(main, [*command, "--menu", str(path)])
         assert result.exit_code == 1
         assert not isinstance(result.exception, Exception) or isinstance(

@@ -115,6 +115,6 @@ def test_cli_refuses_to_publish_a_file_that_is_not_utf8(tmp_path, monkeypatch):
     assert runner.invoke(main, ["menus", "publish", str(SHIPPED_MENU)]).exit_code == 0
     refused = runner.invoke(main, ["menus", "publish", str(latin1)])
     assert refused.exit_code == 1
-    assert refused.output.startswith(f"{latin1}:") and "not UTF-8" in refused.output
+    assert refused.output.startswith(f"{latin1}:") and "não está em UTF-8" in refused.output
     live = runner.invoke(main, ["menus", "export"]).output
     assert live == SHIPPED_MENU.read_text(encoding="utf-8")

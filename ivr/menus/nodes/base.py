@@ -37,14 +37,14 @@ def check_id(value: str) -> str:
     """Node, line and schedule ids travel in signed URLs: keep them plain."""
     if not _ID.fullmatch(value):
         raise ValueError(
-            f"invalid id {value!r}: use letters, digits, '_' and '-' (at most 64 characters)"
+            f"id inválido {value!r}: use letras, dígitos, '_' e '-' (no máximo 64 caracteres)"
         )
     return value
 
 
 def _check_audio_url(value: str) -> str:
     if not re.fullmatch(r"https?://\S+", value):
-        raise ValueError(f"audio must be an http(s) URL, got {value!r}")
+        raise ValueError(f"o áudio deve ser uma URL http(s) (encontrado: {value!r})")
     return value
 
 
@@ -87,9 +87,9 @@ class NodeModel(BaseModel):
 def say_or_play(say: Prompt | None, play: str | None, *, required: bool) -> None:
     """Shared rule: at most one of ``say`` and ``play`` (exactly one if required)."""
     if say is not None and play is not None:
-        raise ValueError("give either 'say' or 'play', not both")
+        raise ValueError("use 'say' ou 'play', não os dois")
     if required and say is None and play is None:
-        raise ValueError("missing prompt: give 'say' (text) or 'play' (audio URL)")
+        raise ValueError("falta o que dizer: use 'say' (texto) ou 'play' (URL de áudio)")
 
 
 Enter = Callable[[NodeModel, str, "Turn"], "str | None"]

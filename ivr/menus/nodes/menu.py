@@ -44,13 +44,13 @@ def normalize_speech(text: str) -> str:
 
 def _check_key(key: str) -> str:
     if key not in DTMF_KEYS:
-        raise ValueError(f"invalid DTMF key {key!r}: use one of {' '.join(DTMF_KEYS)}")
+        raise ValueError(f"tecla DTMF inválida {key!r}: use uma destas: {' '.join(DTMF_KEYS)}")
     return key
 
 
 def _check_phrase(phrase: str) -> str:
     if not normalize_speech(phrase):
-        raise ValueError("empty speech phrase")
+        raise ValueError("frase de voz vazia")
     return phrase
 
 
@@ -89,14 +89,14 @@ class MenuNode(NodeModel):
     def _check(self) -> MenuNode:
         say_or_play(self.say, self.play, required=True)
         if not self.options:
-            raise ValueError("a menu needs at least one option")
+            raise ValueError("um menu precisa de pelo menos uma opção")
         seen: dict[str, str] = {}
         for key, option in self.options.items():
             for phrase in option.speech or ():
                 norm = normalize_speech(phrase)
                 if seen.get(norm, key) != key:
                     raise ValueError(
-                        f"speech phrase {phrase!r} is used by options {seen[norm]!r} and {key!r}"
+                        f"a frase de voz {phrase!r} aparece nas opções {seen[norm]!r} e {key!r}"
                     )
                 seen[norm] = key
         return self

@@ -39,19 +39,23 @@ SORRY = (
 
 def _check_e164(value: str) -> str:
     if not re.fullmatch(r"\+[1-9]\d{7,14}", value):
-        raise ValueError(f"number must be E.164, like +551130001000; got {value!r}")
+        raise ValueError(
+            f"o número deve estar no formato E.164, como +551130001000 (encontrado: {value!r})"
+        )
     return value
 
 
 def _check_sip(value: str) -> str:
     if not re.fullmatch(r"sips?:[^@\s]+@[^@\s]+|sips?:[^@\s]+", value):
-        raise ValueError(f"sip must be a sip: URI, like sip:suporte@pbx.example.com; got {value!r}")
+        raise ValueError(
+            f"sip deve ser uma URI sip:, como sip:suporte@pbx.example.com (encontrado: {value!r})"
+        )
     return value
 
 
 def _check_queue(value: str) -> str:
     if not value.strip() or len(value) > 64:
-        raise ValueError("a queue name is 1 to 64 characters")
+        raise ValueError("o nome de uma fila tem de 1 a 64 caracteres")
     return value
 
 
@@ -81,15 +85,15 @@ class TransferNode(NodeModel):
         if self.line == CURRENT:
             if self.queue is None and self.fallback is None:
                 raise ValueError(
-                    "'line: current' needs a 'queue' or a 'fallback' for callers who have not "
-                    "chosen a line yet"
+                    "'line: current' precisa de 'queue' ou 'fallback' para quem ainda não "
+                    "escolheu uma linha"
                 )
             if self.queue is not None:
                 given.remove("queue")
         if len(given) != 1:
             raise ValueError(
-                "give exactly one of 'number', 'sip', 'queue' or 'line'"
-                + (f" (got {', '.join(given)})" if given else "")
+                "use exatamente um de 'number', 'sip', 'queue' ou 'line'"
+                + (f" (encontrados: {', '.join(given)})" if given else "")
             )
         return self
 
