@@ -87,7 +87,7 @@ def test_bad_schedules_section_names_the_field(tmp_path: Path):
     path.write_text('schedules: {x: {week: {seg: ["9-25"]}}}\n', encoding="utf-8")
     result = run("check", "--menus", str(path))
     assert result.exit_code == 1
-    assert "m.yaml:1:30: schedules.x.week.seg.0: not a time of day" in result.output
+    assert "m.yaml:1:30: schedules.x.week.seg.0: horário inexistente: 25:00" in result.output
 
 
 def test_calendar_lists_and_writes_ics(menus: str, tmp_path: Path):

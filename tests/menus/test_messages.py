@@ -33,7 +33,7 @@ def test_a_misspelt_start_is_one_problem_too() -> None:
 
 def test_an_impossible_date_in_shared_closures_is_one_plain_problem_at_its_line() -> None:
     """The closures are shared by two schedules through a YAML anchor: still one message."""
-    text = SHIPPED.replace("2027-01-25", "2027-02-30", 1)
+    text = SHIPPED.replace("2026-12-24", "2027-02-30", 1)
     line = _line_of(text, "2027-02-30")
     [problem] = check_menu(text, "menus.yaml")
     assert (problem.line, problem.severity) == (line, "error")
@@ -41,7 +41,7 @@ def test_an_impossible_date_in_shared_closures_is_one_plain_problem_at_its_line(
 
 
 def test_a_month_that_does_not_exist_is_named() -> None:
-    text = SHIPPED.replace("2027-01-25", "2027-13-01", 1)
+    text = SHIPPED.replace("2026-12-24", "2027-13-01", 1)
     [problem] = check_menu(text, "menus.yaml")
     assert problem.message == "data inexistente: 2027-13-01 (não existe o mês 13)"
 
