@@ -12,9 +12,20 @@ from ivr.cli.hours import hours
 from ivr.cli.menu_tests import test_menus
 from ivr.cli.menus import menus
 from ivr.cli.serve import serve
+from ivr.settings import SettingsError
 
 
-@click.group()
+class _Commands(click.Group):
+    """The ``ivr`` group: a bad setting is one line naming the variable, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except SettingsError as exc:
+            raise click.ClickException(f"bad setting: {exc}") from None
+
+
+@click.group(cls=_Commands)
 def main() -> None:
     """Support-line IVR: webhooks, menus, hours and callbacks."""
 

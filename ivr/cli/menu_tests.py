@@ -69,6 +69,5 @@ def test_menus(scenarios_file: Path, menu_file: Path | None, verbose: bool) -> N
 
 def _with_token(settings: Settings) -> Settings:
     """Scenarios run in-process: any token works, as long as both sides share it."""
-    from dataclasses import replace
 
-    return replace(settings, twilio_auth_token="scenario-token")
+    return settings.model_copy(update={"twilio_auth_token": "scenario-token"})

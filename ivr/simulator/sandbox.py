@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from flask import Flask
@@ -34,4 +33,4 @@ def sandbox_app(
         clock(),
         validate=lambda text: load_menu(text, filename),
     )
-    return create_app(replace(settings, database_url=url), clock=clock)
+    return create_app(settings.model_copy(update={"database_url": url}), clock=clock)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from twilio.request_validator import RequestValidator
 
@@ -28,7 +26,7 @@ def make_app(settings, clock):
     apps = []
 
     def build(**changes):
-        app = create_app(replace(settings, **changes), clock=clock)
+        app = create_app(settings.model_copy(update=changes), clock=clock)
         apps.append(app)
         return app
 
