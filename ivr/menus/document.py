@@ -17,6 +17,12 @@ Top level (a mapping)::
         name: TEXT            # required: spoken pt-BR name, read by {linha}
         queue: QUEUE          # required: Twilio queue of its agents (1-64 chars)
         schedule: SCHED_ID    # optional: a key of `schedules`
+        callbacks:            # optional: how the line takes callbacks (defaults shown)
+          slot_minutes: 30    # slot length (5-240)
+          per_slot: 4         # callbacks booked into one slot at most
+          max_attempts: 3     # calls before the callback fails and becomes a ticket
+          retry_minutes: 30   # wait before calling again (inside business hours)
+          max_simultaneous: 2 # callbacks of the line ringing at once
     schedules: {...}          # optional: schedule name -> schedule (see hours.schedule);
                               # parsed by the calendar into Menu.schedules
     nodes:                    # required: node id -> node
@@ -129,8 +135,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from callbacks.policy import CallbackPolicy
 from hours.calendar import EmergencySource
 from hours.oracle import Hours
 from hours.schedule import Schedule
@@ -148,6 +155,21 @@ def _check_text(value: str) -> str:
 Text = Annotated[str, AfterValidator(_check_text)]
 
 
+class LineCallbacks(BaseModel):
+    """How a line takes callbacks (``callbacks.policy.CallbackPolicy``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    slot_minutes: Annotated[int, Field(ge=5, le=240)] = 30
+    per_slot: Annotated[int, Field(ge=1, le=1000)] = 4
+    max_attempts: Annotated[int, Field(ge=1, le=10)] = 3
+    retry_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 30
+    max_simultaneous: Annotated[int, Field(ge=1, le=1000)] = 2
+
+    def policy(self) -> CallbackPolicy:
+        return CallbackPolicy(**self.model_dump())
+
+
 class ProductLine(BaseModel):
     """A product line callers can pick: its spoken name, queue and schedule."""
 
@@ -156,6 +178,7 @@ class ProductLine(BaseModel):
     name: Text
     queue: QueueName
     schedule: Ident | None = None
+    callbacks: LineCallbacks = LineCallbacks()
 
 
 class DocumentHead(BaseModel):

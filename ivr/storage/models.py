@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ivr.storage.db import Base, UTCDateTime
@@ -142,3 +142,123 @@ class EmergencyClosureRecord(Base):
     schedules: Mapped[list[str] | None] = mapped_column(JSON, default=None)
     author: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Callback(Base):
+    """A caller's request to be called back in a slot of their product line's hours.
+
+    ``status``: ``scheduled`` (waiting for ``scheduled_for``), ``dialing``
+    (claimed by a dispatcher until ``lease_until``), ``in_call`` (Twilio took
+    the call; its status callback decides), then ``completed``, ``failed`` or
+    ``cancelled``. ``active_key`` is ``"{line} {number}"`` while the callback is
+    not finished and NULL afterwards: its unique constraint keeps one active
+    callback per number and line, whatever the number of processes.
+    """
+
+    __tablename__ = "callbacks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    protocol: Mapped[str] = mapped_column(String(40), unique=True)
+    number: Mapped[str] = mapped_column(String(20))  # E.164, personal data
+    line: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)  # what the caller was calling about
+    status: Mapped[str] = mapped_column(String(20))
+    active_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    slot_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    slot_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    call_sid: Mapped[str | None] = mapped_column(String(64))  # the attempt in progress
+    source_call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)  # idempotency
+    ticket_protocol: Mapped[str | None] = mapped_column(String(40))  # opened when it failed
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    attempt_rows: Mapped[list[CallbackAttempt]] = relationship(
+        back_populates="callback",
+        order_by="CallbackAttempt.attempt",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+    events: Mapped[list[CallbackEvent]] = relationship(
+        back_populates="callback",
+        order_by="CallbackEvent.id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    __table_args__ = (Index("ix_callbacks_status_scheduled_for", "status", "scheduled_for"),)
+
+    def __repr__(self) -> str:
+        return f"<Callback {self.protocol} {self.line} {self.status}>"
+
+
+class CallbackAttempt(Base):
+    """One outbound call of a callback and what Twilio said about it."""
+
+    __tablename__ = "callback_attempts"
+    __table_args__ = (UniqueConstraint("callback_id", "attempt"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    callback_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("callbacks.id", ondelete="CASCADE")
+    )
+    attempt: Mapped[int] = mapped_column(Integer)
+    call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    dialed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str | None] = mapped_column(String(20))  # Twilio CallStatus
+    answered_by: Mapped[str | None] = mapped_column(String(32))  # Twilio AnsweredBy (AMD)
+    last_sequence: Mapped[int | None] = mapped_column(Integer)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # answered / machine / no-answer / busy / failed / error: the attempt's outcome
+    outcome: Mapped[str | None] = mapped_column(String(20))
+
+    callback: Mapped[Callback] = relationship(back_populates="attempt_rows")
+
+
+class CallbackEvent(Base):
+    """The history of a callback, for supervisors: booked, moved, dialed, retried, …"""
+
+    __tablename__ = "callback_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    callback_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("callbacks.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+    callback: Mapped[Callback] = relationship(back_populates="events")
+
+
+class CallbackSlot(Base):
+    """How many callbacks a line has booked in one slot: the capacity counter.
+
+    Booking takes a place with one conditional ``UPDATE … SET booked = booked
+    + 1 WHERE booked < capacity``, atomic on every backend, so two processes
+    can never overfill a slot.
+    """
+
+    __tablename__ = "callback_slots"
+
+    line: Mapped[str] = mapped_column(String(64), primary_key=True)
+    start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    end: Mapped[datetime] = mapped_column(UTCDateTime())
+    booked: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DialPacing(Base):
+    """The account's outbound pace: the next instant a call may be placed.
+
+    A dispatcher may dial only after moving ``next_at`` forward with a
+    conditional update, so the calls-per-second limit holds for the Twilio
+    account however many workers run.
+    """
+
+    __tablename__ = "dial_pacing"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_at: Mapped[datetime] = mapped_column(UTCDateTime())

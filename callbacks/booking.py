@@ -1,0 +1,329 @@
+"""Booking callbacks into slots of a product line's business hours.
+
+A line's open hours are cut into slots (``CallbackPolicy.slot_minutes``,
+from the start of each open period, by ``Calendar.open_slots``), so a slot
+never overlaps lunch, a holiday, a closure or an emergency closure known at
+booking time. Each slot takes at most ``per_slot`` callbacks: the count
+lives in ``callback_slots`` and a place is taken with one conditional
+``UPDATE`` (``booked < capacity``), atomic on SQLite and PostgreSQL alike,
+so processes booking at the same moment never overfill a slot. A number has
+at most one active callback per line (a unique ``active_key``).
+
+Functions work inside the caller's session and flush; the caller commits.
+On SQLite, give them a session that begins with ``BEGIN IMMEDIATE``
+(``ivr.storage.db.BEGIN_IMMEDIATE``) so concurrent bookings queue instead
+of failing. Errors::
+
+    BookingError
+    ├── AlreadyBooked   the number has an active callback on this line (``.callback``)
+    ├── NoSlot          no free slot in the time asked for, within the horizon
+    └── NotActive       the callback is finished: it cannot be cancelled or moved
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from callbacks.policy import CallbackPolicy
+from hours.calendar import Calendar, Slot
+from hours.clock import require_aware
+from ivr.storage.models import Callback, CallbackEvent, CallbackSlot
+
+__all__ = [
+    "ACTIVE",
+    "AlreadyBooked",
+    "BookingError",
+    "NoSlot",
+    "NotActive",
+    "When",
+    "active_callback",
+    "book",
+    "cancel",
+    "reschedule",
+]
+
+SCHEDULED = "scheduled"
+DIALING = "dialing"
+IN_CALL = "in_call"
+COMPLETED = "completed"
+FAILED = "failed"
+CANCELLED = "cancelled"
+ACTIVE = (SCHEDULED, DIALING, IN_CALL)
+FINISHED = (COMPLETED, FAILED, CANCELLED)
+
+HORIZON = timedelta(days=366)
+_WINDOW = timedelta(days=7)  # slots looked at per query while searching
+_NOON = time(12, 0)
+
+
+class When(StrEnum):
+    """When the caller wants to be called back."""
+
+    FIRST_AVAILABLE = "first_available"
+    NEXT_MORNING = "next_morning"  # the morning of the next business day
+    NEXT_AFTERNOON = "next_afternoon"  # its afternoon
+
+
+class BookingError(Exception):
+    """Base of the booking errors."""
+
+
+class AlreadyBooked(BookingError):
+    """The number already has an active callback on this line."""
+
+    def __init__(self, callback: Callback) -> None:
+        super().__init__(f"callback {callback.protocol} is already booked")
+        self.callback = callback
+
+
+class NoSlot(BookingError):
+    """No free slot in the time asked for (the line is full or closed for the horizon)."""
+
+
+class NotActive(BookingError):
+    """The callback is completed, failed or cancelled."""
+
+
+def active_key(line: str, number: str) -> str:
+    return f"{line} {number}"
+
+
+def active_callback(session: Session, line: str, number: str) -> Callback | None:
+    """The number's callback on ``line`` that is still to be made, if any."""
+    return session.scalar(select(Callback).where(Callback.active_key == active_key(line, number)))
+
+
+# --------------------------------------------------------------------------- slot search
+
+
+def _windows(calendar: Calendar, when: When, now: datetime) -> Iterator[tuple[datetime, datetime]]:
+    """The spans to search, in order, for ``when``; closed stretches are skipped."""
+    limit = now + HORIZON
+    if when is When.FIRST_AVAILABLE:
+        start = now
+        while start < limit:
+            opens = calendar.next_opening(start)
+            if opens is None or opens >= limit:
+                return
+            yield opens, opens + _WINDOW
+            start = opens + _WINDOW
+        return
+    tz = calendar.tz
+    day = now.astimezone(tz).date() + timedelta(days=1)
+    last = limit.astimezone(tz).date()
+    while day <= last:
+        midnight = datetime.combine(day, time(0), tz)
+        opens = calendar.next_opening(midnight)
+        if opens is None:
+            return
+        if opens.astimezone(tz).date() > day:
+            day = opens.astimezone(tz).date()  # not a business day: go to the next one
+            continue
+        noon = datetime.combine(day, _NOON, tz)
+        tomorrow = datetime.combine(day + timedelta(days=1), time(0), tz)
+        # the business day's morning or afternoon; when full, the next day's
+        yield (midnight, noon) if when is When.NEXT_MORNING else (noon, tomorrow)
+        day += timedelta(days=1)
+
+
+def _booked(session: Session, line: str, start: datetime, end: datetime) -> dict[datetime, int]:
+    rows = session.execute(
+        select(CallbackSlot.start, CallbackSlot.booked).where(
+            CallbackSlot.line == line, CallbackSlot.start >= start, CallbackSlot.start < end
+        )
+    )
+    return {row.start: row.booked for row in rows}
+
+
+def _insert_ignore(session: Session, slot: Slot, line: str) -> None:
+    values = {
+        "line": line,
+        "start": slot.start.astimezone(UTC),
+        "end": slot.end.astimezone(UTC),
+        "booked": 0,
+    }
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(CallbackSlot).values(values).on_conflict_do_nothing())
+
+
+def _take(session: Session, slot: Slot, line: str, capacity: int) -> bool:
+    """Take a place in ``slot`` if it has one: atomic across processes."""
+    _insert_ignore(session, slot, line)
+    result = session.execute(
+        update(CallbackSlot)
+        .where(
+            CallbackSlot.line == line,
+            CallbackSlot.start == slot.start.astimezone(UTC),
+            CallbackSlot.booked < capacity,
+        )
+        .values(booked=CallbackSlot.booked + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def _release(session: Session, line: str, start: datetime) -> None:
+    session.execute(
+        update(CallbackSlot)
+        .where(CallbackSlot.line == line, CallbackSlot.start == start, CallbackSlot.booked > 0)
+        .values(booked=CallbackSlot.booked - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def take_slot(
+    session: Session,
+    calendar: Calendar,
+    policy: CallbackPolicy,
+    line: str,
+    now: datetime,
+    when: When = When.FIRST_AVAILABLE,
+    at: datetime | None = None,
+) -> Slot:
+    """Find the first free slot for ``when`` (or at/after ``at``) and take a place in it."""
+    require_aware(now, "now")
+    size = policy.slot_length
+    if at is not None:
+        require_aware(at, "at")
+        # the slot holding ``at``, or the first one after it; never one already begun
+        windows: Iterator[tuple[datetime, datetime]] = _windows(
+            calendar, When.FIRST_AVAILABLE, max(now, at - size + timedelta(microseconds=1))
+        )
+    else:
+        windows = _windows(calendar, when, now)
+    for start, end in windows:
+        start = max(start, now)
+        if end <= start:
+            continue
+        slots = calendar.open_slots(start, end, size)
+        if not slots:
+            continue
+        booked = _booked(session, line, slots[0].start, slots[-1].end)
+        for slot in slots:
+            if booked.get(slot.start.astimezone(UTC), 0) >= policy.per_slot:
+                continue
+            if _take(session, slot, line, policy.per_slot):
+                return slot
+    raise NoSlot(f"no free callback slot on line {line!r}")
+
+
+# --------------------------------------------------------------------------- the requests
+
+
+def _event(callback: Callback, at: datetime, kind: str, detail: str | None = None) -> None:
+    callback.events.append(CallbackEvent(at=at, kind=kind, detail=detail))
+
+
+def book(
+    session: Session,
+    calendar: Calendar,
+    policy: CallbackPolicy,
+    *,
+    line: str,
+    number: str,
+    protocol: str,
+    now: datetime,
+    when: When = When.FIRST_AVAILABLE,
+    at: datetime | None = None,
+    reason: str | None = None,
+    source_call_sid: str | None = None,
+    author: str = "caller",
+) -> Callback:
+    """Book a callback to ``number`` (E.164, already checked by ``callbacks.numbers``).
+
+    Raises :class:`AlreadyBooked` when the number has an active callback on
+    ``line``, :class:`NoSlot` when nothing is free. ``source_call_sid`` (the
+    call the request was made in) makes it idempotent: the same call books once.
+    """
+    if source_call_sid is not None:  # Twilio retried the webhook: the same booking
+        again = session.scalar(select(Callback).where(Callback.source_call_sid == source_call_sid))
+        if again is not None:
+            return again
+    existing = active_callback(session, line, number)
+    if existing is not None:
+        raise AlreadyBooked(existing)
+    try:
+        with session.begin_nested():  # a race lost below gives the slot place back
+            slot = take_slot(session, calendar, policy, line, now, when, at)
+            callback = Callback(
+                protocol=protocol,
+                number=number,
+                line=line,
+                reason=reason,
+                status=SCHEDULED,
+                active_key=active_key(line, number),
+                slot_start=slot.start.astimezone(UTC),
+                slot_end=slot.end.astimezone(UTC),
+                scheduled_for=slot.start.astimezone(UTC),
+                attempts=0,
+                source_call_sid=source_call_sid,
+                created_at=now,
+                updated_at=now,
+            )
+            _event(callback, now, "booked", f"{author}: {slot.start.isoformat()}")
+            session.add(callback)
+            session.flush()
+    except IntegrityError:
+        # another process booked this number on this line a moment ago
+        raced = active_callback(session, line, number)
+        if raced is not None:
+            raise AlreadyBooked(raced) from None
+        raise
+    return callback
+
+
+def finish(callback: Callback, status: str, now: datetime, detail: str | None = None) -> None:
+    """Mark ``callback`` completed, failed or cancelled: the number may book again."""
+    callback.status = status
+    callback.active_key = None
+    callback.lease_owner = None
+    callback.lease_until = None
+    callback.updated_at = now
+    _event(callback, now, status, detail)
+
+
+def cancel(session: Session, callback: Callback, now: datetime, author: str) -> None:
+    """Cancel a callback that is still to be made; its slot place is given back."""
+    if callback.status not in ACTIVE:
+        raise NotActive(f"callback {callback.protocol} is {callback.status}")
+    if callback.status == SCHEDULED and callback.attempts == 0:
+        _release(session, callback.line, callback.slot_start)
+    finish(callback, CANCELLED, now, author)
+    session.flush()
+
+
+def reschedule(
+    session: Session,
+    callback: Callback,
+    calendar: Calendar,
+    policy: CallbackPolicy,
+    now: datetime,
+    *,
+    when: When = When.FIRST_AVAILABLE,
+    at: datetime | None = None,
+    author: str = "supervisor",
+    kind: str = "rescheduled",
+) -> Slot:
+    """Move a scheduled callback to another slot (first free one for ``when``/``at``)."""
+    if callback.status != SCHEDULED:
+        raise NotActive(f"callback {callback.protocol} is {callback.status}")
+    with session.begin_nested():
+        slot = take_slot(session, calendar, policy, callback.line, now, when, at)
+        if callback.attempts == 0:
+            _release(session, callback.line, callback.slot_start)
+        callback.slot_start = slot.start.astimezone(UTC)
+        callback.slot_end = slot.end.astimezone(UTC)
+        callback.scheduled_for = callback.slot_start
+        callback.updated_at = now
+        _event(callback, now, kind, f"{author}: {slot.start.isoformat()}")
+        session.flush()
+    return slot

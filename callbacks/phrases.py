@@ -1,0 +1,45 @@
+"""What the caller hears about a booked callback, in natural pt-BR.
+
+"Vamos ligar para você na segunda-feira, 30 de novembro, entre 9h e 9h30."
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from babel.dates import format_date
+
+from hours.phrases import spoken_time
+
+LOCALE = "pt_BR"
+
+
+def spoken_slot(start: datetime, end: datetime, now: datetime) -> str:
+    """``hoje, entre 14h e 14h30``, ``amanhã, entre 9h e 9h30`` or
+    ``na segunda-feira, 30 de novembro, entre 9h e 9h30`` (``start``'s zone)."""
+    local_now = now.astimezone(start.tzinfo)
+    end = end.astimezone(start.tzinfo)
+    between = f"entre {spoken_time(start)} e {spoken_time(end)}"
+    days = (start.date() - local_now.date()).days
+    if days <= 0:
+        return f"hoje, {between}"
+    if days == 1:
+        return f"amanhã, {between}"
+    day = start.date()
+    weekday = format_date(day, "EEEE", locale=LOCALE)
+    article = "no" if day.weekday() >= 5 else "na"
+    number = "1º" if day.day == 1 else str(day.day)
+    text = f"{article} {weekday}, {number} de {format_date(day, 'MMMM', locale=LOCALE)}"
+    if day.year != local_now.year:
+        text += f" de {day.year}"
+    return f"{text}, {between}"
+
+
+def confirmation_phrase(start: datetime, end: datetime, now: datetime) -> str:
+    """The booking, said back: "Vamos ligar para você na segunda-feira, …, entre 9h e 9h30."."""
+    return f"Vamos ligar para você {spoken_slot(start, end, now)}."
+
+
+def existing_phrase(start: datetime, end: datetime, now: datetime) -> str:
+    """A caller who already has a callback on the line hears when it is."""
+    return f"Você já tem um retorno marcado: vamos ligar {spoken_slot(start, end, now)}."
