@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import phonenumbers
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from callbacks.numbers import LineKind, NumberRefused, Refusal, callback_number
@@ -36,6 +36,9 @@ def test_a_number_typed_any_usual_way_is_the_same_e164(
 def test_without_an_area_code_the_callers_own_is_assumed_and_said_so(
     number: BrazilianNumber, caller: BrazilianNumber
 ) -> None:
+    alone = phonenumbers.parse(number.subscriber, "BR")
+    # 3003-xxxx, 4004-xxxx …: nationwide shared-cost numbers, refused (tested below)
+    assume(phonenumbers.number_type(alone) != phonenumbers.PhoneNumberType.SHARED_COST)
     result = callback_number(number.subscriber, caller.e164)
     assert result.area_code_assumed
     assert result.area_code == caller.area
@@ -69,6 +72,14 @@ def test_known_premium_numbers_are_refused_as_premium(typed: str) -> None:
         callback_number(typed, CALLER)
     assert refused.value.reason is Refusal.PREMIUM
     assert "0900" in refused.value.message or "fixo ou celular" in refused.value.message
+
+
+@pytest.mark.parametrize("typed", ["30031234", "40041234", "40201234"])
+def test_a_nationwide_shared_cost_number_without_area_code_is_refused(typed: str) -> None:
+    """Typed alone these reach a company's shared-cost line, not the caller's neighbour."""
+    with pytest.raises(NumberRefused) as refused:
+        callback_number(typed, CALLER)
+    assert refused.value.reason is Refusal.PREMIUM
 
 
 @pytest.mark.parametrize("typed", ["190", "192", "193", "112"])
