@@ -112,7 +112,7 @@ def call(digits, speech, at, caller, called, menu_file, url, no_answer, as_json)
                 for problem in invalid.problems:
                     click.echo(str(problem), err=True)
                 sys.exit(1)
-            transport = InProcess(app, settings.public_url or "http://localhost")
+            transport = InProcess(app)
         phone = Phone(
             transport,
             settings.twilio_auth_token,

@@ -21,10 +21,16 @@ class Transport(Protocol):
 
 
 class InProcess:
-    """Posts through Flask's test client: no server, same WSGI code path."""
+    """Posts through Flask's test client: no server, same WSGI code path.
 
-    def __init__(self, app: Any, base_url: str = "http://localhost") -> None:
+    Requests are signed for ``base_url``; by default the URL the app checks
+    signatures against (``IVR_PUBLIC_URL`` when set), as Twilio would sign.
+    """
+
+    def __init__(self, app: Any, base_url: str | None = None) -> None:
         self.client = app.test_client()
+        if base_url is None:
+            base_url = app.extensions["ivr"].public_url or "http://localhost"
         self.base_url = base_url.rstrip("/")
 
     def post(self, path: str, params: dict[str, str], headers: dict[str, str]) -> Reply:

@@ -32,6 +32,17 @@ def test_shipped_scenarios_pass(runner):
     assert f"{count} passed, 0 failed" in result.output
 
 
+def test_scenarios_pass_behind_a_public_url(runner, tmp_path, monkeypatch):
+    """With IVR_PUBLIC_URL set (production), the requests are signed for that URL."""
+    monkeypatch.setenv("IVR_PUBLIC_URL", "https://ivr.example.com.br")
+    one = tmp_path / "one.yaml"
+    scenarios = yaml.safe_load(SCENARIOS.read_text())["scenarios"]
+    one.write_text(yaml.safe_dump({"scenarios": scenarios[:2]}, allow_unicode=True))
+    result = runner.invoke(main, ["menus", "test", str(one)])
+    assert result.exit_code == 0, result.output
+    assert "2 passed, 0 failed" in result.output
+
+
 def test_a_wrong_scenario_fails_with_a_readable_difference(runner, tmp_path):
     wrong = tmp_path / "wrong.yaml"
     wrong.write_text(
