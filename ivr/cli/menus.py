@@ -6,11 +6,14 @@ import getpass
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
+from zoneinfo import ZoneInfo
 
 import click
 
+from hours.schedule import DEFAULT_TIMEZONE
 from ivr.cli.db import configured_session
-from ivr.menus.loader import MenuInvalid, check_menu, load_menu, read_menu_file
+from ivr.menus.loader import MenuInvalid, MenuProblem, check_menu, load_menu, read_menu_file
 from ivr.settings import Settings
 from ivr.storage.menu_versions import live_text
 
@@ -41,10 +44,13 @@ def _test_numbers(
 ) -> list[str]:
     from ivr.numbers import e164
 
-    try:
-        return [e164(value) for value in values]
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+    numbers = []
+    for value in values:
+        try:
+            numbers.append(e164(value))
+        except ValueError:
+            raise click.BadParameter(f"número de telefone inválido: {value!r}") from None
+    return numbers
 
 
 @menus.command()
@@ -58,16 +64,36 @@ def _test_numbers(
     callback=_test_numbers,
     help="A phone that hears the draft (repeatable), e.g. +5511987654321.",
 )
-def publish(file: Path, author: str | None, draft: bool, test_numbers: list[str]) -> None:
-    """Validate FILE and make it the live menu for new calls (or a draft)."""
+@click.option("--force", is_flag=True, help="Publish even though the linter warns.")
+def publish(
+    file: Path, author: str | None, draft: bool, test_numbers: list[str], force: bool
+) -> None:
+    """Validate FILE and make it the live menu for new calls (or a draft).
+
+    Errors always refuse the file; warnings refuse it too unless --force.
+    """
     from ivr.storage import menu_versions
 
     if draft != bool(test_numbers):
-        raise click.UsageError("--draft and --test-number go together")
+        raise click.UsageError("--draft e --test-number vão juntos")
+    try:
+        text = read_menu_file(file)
+    except MenuInvalid as invalid:
+        _refuse(invalid.problems)
+    problems = check_menu(text, str(file))
+    if any(p.severity == "error" for p in problems):
+        _refuse(problems)
+    if problems and not force:
+        _refuse(
+            problems,
+            f"{len(problems)} aviso(s): nada foi publicado. Corrija o menu ou, "
+            "se os avisos forem intencionais, publique com --force.",
+        )
+    for problem in problems:
+        click.echo(str(problem))
     who = author or getpass.getuser()
     with configured_session(write=True) as session:
         try:
-            text = read_menu_file(file)
             validate = lambda content: load_menu(content, str(file))  # noqa: E731
             if draft:
                 version = menu_versions.publish_draft(
@@ -78,15 +104,22 @@ def publish(file: Path, author: str | None, draft: bool, test_numbers: list[str]
                     session, text, who, datetime.now(UTC), validate=validate
                 )
         except MenuInvalid as invalid:
-            for problem in invalid.problems:
-                click.echo(str(problem))
-            raise SystemExit(1) from None
+            _refuse(invalid.problems)
         session.commit()
         if draft:
             numbers = ", ".join(test_numbers)
-            click.echo(f"draft version {version.id} published for {numbers}")
+            click.echo(f"rascunho publicado como versão {version.id} para {numbers}")
         else:
-            click.echo(f"published version {version.id} ({version.content_hash[:12]})")
+            click.echo(f"versão {version.id} publicada ({version.content_hash[:12]})")
+
+
+def _refuse(problems: list[MenuProblem], why: str | None = None) -> NoReturn:
+    """Print every problem and why nothing was published, then exit 1."""
+    for problem in problems:
+        click.echo(str(problem))
+    errors = sum(p.severity == "error" for p in problems)
+    click.echo(why or f"{errors} erro(s): nada foi publicado; a versão no ar continua valendo.")
+    raise SystemExit(1)
 
 
 @menus.command()
@@ -98,10 +131,10 @@ def promote(author: str | None) -> None:
     with configured_session(write=True) as session:
         try:
             version = menu_versions.promote(session, author or getpass.getuser(), datetime.now(UTC))
-        except LookupError as exc:
-            raise click.ClickException(str(exc)) from None
+        except LookupError:
+            raise click.ClickException("não há rascunho para promover") from None
         session.commit()
-        click.echo(f"draft promoted: version {version.id} is live")
+        click.echo(f"rascunho promovido: a versão {version.id} está no ar")
 
 
 @menus.command()
@@ -117,22 +150,46 @@ def export(version_id: int | None) -> None:
             else menu_versions.latest(session)
         )
         if version is None:
-            raise click.ClickException("no such version")
+            raise click.ClickException("essa versão não existe")
         click.echo(version.content, nl=False)
+
+
+_STATUS = {"draft": "rascunho", "retired": "rascunho encerrado"}
 
 
 @menus.command()
 def versions() -> None:
-    """List versions, newest first; drafts and retired drafts are marked."""
+    """List versions, newest first: the live one and drafts are marked; times
+    are in the line's time zone (its default schedule's)."""
     from ivr.storage import menu_versions
 
     with configured_session(write=True) as session:
-        for version in menu_versions.list_versions(session):
-            stamp = version.created_at.astimezone(UTC).isoformat(timespec="seconds")
-            mark = "" if version.status == "published" else f"  [{version.status}]"
+        listed = menu_versions.list_versions(session)
+        live = menu_versions.latest(session)
+        zone = _line_zone(live.content if live is not None else None)
+        if not listed:
+            click.echo("nenhuma versão publicada: ivr menus publish ARQUIVO")
+        for version in listed:
+            stamp = version.created_at.astimezone(zone).isoformat(timespec="seconds")
+            if live is not None and version.id == live.id:
+                mark = "  [no ar]"
+            elif version.status in _STATUS:
+                mark = f"  [{_STATUS[version.status]}]"
+            else:
+                mark = ""
             click.echo(
                 f"{version.id:>5}  {stamp}  {version.author:<16} {version.content_hash[:12]}{mark}"
             )
+
+
+def _line_zone(content: str | None) -> ZoneInfo:
+    """The time zone callers of this menu live in: its default schedule's."""
+    if content is not None:
+        try:
+            return load_menu(content).hours().calendar().tz
+        except MenuInvalid:  # stored versions were valid when published
+            pass
+    return ZoneInfo(DEFAULT_TIMEZONE)
 
 
 # ----------------------------------------------------------------------------- ivr menus graph
@@ -176,16 +233,16 @@ def graph(file: Path | None, fmt: str | None, output: Path | None) -> None:
     if fmt is None:
         fmt = _GRAPH_SUFFIXES.get(output.suffix.lower(), "svg") if output is not None else "svg"
     if fmt == "png" and output is None and sys.stdout.isatty():
-        raise click.UsageError("PNG is binary: give --output FILE.png (or pipe the output)")
+        raise click.UsageError("PNG é binário: use --output ARQUIVO.png (ou redirecione a saída)")
     source = None if file is not None else live_text(Settings.from_env().database_url)
     try:
         if source is None:
             path = file if file is not None else Path(Settings.from_env().menus_path)
             if not path.is_file():
-                raise click.ClickException(f"no published version and no menu file at {path}")
+                raise click.ClickException(f"nenhuma versão publicada e nenhum menu em {path}")
             source = read_menu_file(path), str(path)
         text, name = source
-        click.echo(f"drawing {name}", err=True)
+        click.echo(f"desenhando {name}", err=True)
         menu = load_menu(text, name)
     except MenuInvalid as invalid:
         for problem in invalid.problems:
@@ -206,4 +263,4 @@ def graph(file: Path | None, fmt: str | None, output: Path | None) -> None:
         click.echo(data, nl=False)  # bytes go to the binary stream
     else:
         output.write_bytes(data)
-        click.echo(f"wrote {output}", err=True)
+        click.echo(f"gravado em {output}", err=True)

@@ -184,7 +184,7 @@ def live_text(database_url: str) -> tuple[str, str] | None:
     try:
         with open_session(database_url) as session:
             version = latest(session)
-            return (version.content, f"published version {version.id}") if version else None
+            return (version.content, f"versão publicada {version.id}") if version else None
     except SQLAlchemyError:
         return None
 

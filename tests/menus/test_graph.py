@@ -159,7 +159,7 @@ def test_graph_cli_draws_menus_yaml_when_nothing_is_published(workdir: Path) -> 
     result = CliRunner().invoke(menus, ["graph", "--output", "menu.dot"])
     assert result.exit_code == 0, result.output
     assert '"principal" -> "fiscal"' in (workdir / "menu.dot").read_text(encoding="utf-8")
-    assert "drawing menus.yaml" in result.stderr
+    assert "desenhando menus.yaml" in result.stderr
 
 
 def test_graph_cli_draws_the_live_version_first(workdir: Path) -> None:
@@ -177,7 +177,7 @@ def test_graph_cli_draws_the_live_version_first(workdir: Path) -> None:
     result = CliRunner().invoke(menus, ["graph", "--format", "mermaid"])
     assert result.exit_code == 0, result.output
     assert "topicos_fiscal" in result.stdout
-    assert "drawing published version 1" in result.stderr
+    assert "desenhando versão publicada 1" in result.stderr
 
 
 def test_graph_cli_refuses_a_broken_menu_with_its_problems(workdir: Path) -> None:

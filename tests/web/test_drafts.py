@@ -90,15 +90,15 @@ def test_cli_publishes_a_draft_for_test_numbers_and_promotes_it(tmp_path, monkey
     refused = runner.invoke(main, ["menus", "publish", str(draft), "--draft"])
     assert refused.exit_code != 0 and "--test-number" in refused.output
     bad = runner.invoke(main, ["menus", "publish", str(draft), "--draft", "--test-number", "12345"])
-    assert bad.exit_code != 0 and "not a valid phone number" in bad.output
+    assert bad.exit_code != 0 and "número de telefone inválido" in bad.output
     made = runner.invoke(
         main, ["menus", "publish", str(draft), "--draft", "--test-number", "(11) 91111-2222"]
     )
     assert made.exit_code == 0, made.output
-    assert f"for {TESTER}" in made.output
-    assert "[draft]" in runner.invoke(main, ["menus", "versions"]).output
+    assert f"para {TESTER}" in made.output
+    assert "[rascunho]" in runner.invoke(main, ["menus", "versions"]).output
     promoted = runner.invoke(main, ["menus", "promote"])
-    assert promoted.exit_code == 0 and "version 3 is live" in promoted.output
+    assert promoted.exit_code == 0 and "a versão 3 está no ar" in promoted.output
     assert DRAFT_GREETING in runner.invoke(main, ["menus", "export"]).output
     assert runner.invoke(main, ["menus", "promote"]).exit_code == 1  # nothing left to promote
 
