@@ -10,13 +10,19 @@ with faults on the request that creates a ticket. Adding a store is one more
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from hours.oracle import Hours
+from ivr.storage.db import make_engine
+from ivr.storage.ticket_tables import TicketRecord
+from tests.conftest import _postgresql_database, _sqlite_database
 from tests.tickets_bridge.standins.server import FaultMode, StandIn, serving
 from tests.tickets_bridge.standins.tomticket import TomTicketStandIn
 from tests.tickets_bridge.standins.webhook_receiver import WebhookReceiver
@@ -24,7 +30,8 @@ from tests.tickets_bridge.standins.zendesk import ZendeskStandIn
 from tickets_bridge.adapters.tomticket import TomTicketStore
 from tickets_bridge.adapters.webhook import WebhookStore
 from tickets_bridge.adapters.zendesk import ZendeskStore
-from tickets_bridge.store import TicketStore
+from tickets_bridge.sql_store import SqlTicketStore, TicketRules
+from tickets_bridge.store import Status, TicketStore
 
 # Short, so the timeout tests are quick; the stand-ins answer in milliseconds.
 CLIENT_TIMEOUT = httpx.Timeout(5.0, read=0.5)
@@ -60,7 +67,7 @@ def http_client() -> Iterator[httpx.Client]:
         yield client
 
 
-def zendesk_harness(stack: ExitStack, client: httpx.Client) -> Harness:
+def zendesk_harness(stack: ExitStack, client: httpx.Client, _request: object) -> Harness:
     standin = ZendeskStandIn()
     url = stack.enter_context(serving(standin))
     store = ZendeskStore(url, standin.email, standin.token, client, clock=lambda: datetime.now(UTC))
@@ -76,7 +83,7 @@ def zendesk_harness(stack: ExitStack, client: httpx.Client) -> Harness:
     )
 
 
-def tomticket_harness(stack: ExitStack, client: httpx.Client) -> Harness:
+def tomticket_harness(stack: ExitStack, client: httpx.Client, _request: object) -> Harness:
     standin = TomTicketStandIn()
     url = stack.enter_context(serving(standin))
     store = TomTicketStore(
@@ -101,7 +108,7 @@ def tomticket_harness(stack: ExitStack, client: httpx.Client) -> Harness:
     )
 
 
-def webhook_harness(stack: ExitStack, client: httpx.Client) -> Harness:
+def webhook_harness(stack: ExitStack, client: httpx.Client, _request: object) -> Harness:
     receiver = WebhookReceiver()
     url = stack.enter_context(serving(receiver))
     store = WebhookStore(f"{url}/tickets", receiver.secret, client)
@@ -128,14 +135,51 @@ def _first_message(payload: dict) -> str:
     return "\n".join([payload["description"], *(a["url"] for a in payload["attachments"])])
 
 
+def sql_harness(stack: ExitStack, request: pytest.FixtureRequest, database: str) -> Harness:
+    url = stack.enter_context(contextmanager(DATABASES[database])(request, True))
+    engine = make_engine(url)
+    stack.callback(engine.dispose)
+    store = SqlTicketStore(
+        engine,
+        TicketRules(hours=Hours.from_config(None)),
+        fixed_clock(datetime(2026, 12, 1, 13, 10, tzinfo=UTC)),
+    )
+
+    def count() -> int:
+        with Session(engine) as session:
+            return session.scalar(select(func.count()).select_from(TicketRecord)) or 0
+
+    def comments(protocol: str) -> list[str]:
+        with Session(engine) as session:
+            record = session.scalars(
+                select(TicketRecord).where(TicketRecord.protocol == protocol)
+            ).one()
+            first = "\n".join([record.description, *(a.url for a in record.attachments)])
+            return [first, *(c.text for c in record.comments)]
+
+    return Harness(
+        name=f"sql-{database}",
+        store=store,
+        count=count,
+        resolve=lambda protocol: store.set_status(protocol, Status.RESOLVED),
+        await_customer=lambda protocol: store.set_status(protocol, Status.AWAITING_REPLY),
+        comments=comments,
+    )
+
+
+# The built-in store runs on both databases, like every database test.
+DATABASES = {"sqlite": _sqlite_database, "postgresql": _postgresql_database}
+
 STORES = {
     "zendesk": zendesk_harness,
     "tomticket": tomticket_harness,
     "webhook": webhook_harness,
+    "sql-sqlite": lambda stack, _client, request: sql_harness(stack, request, "sqlite"),
+    "sql-postgresql": lambda stack, _client, request: sql_harness(stack, request, "postgresql"),
 }
 
 
 @pytest.fixture(params=sorted(STORES))
 def harness(request: pytest.FixtureRequest, http_client: httpx.Client) -> Iterator[Harness]:
     with ExitStack() as stack:
-        yield STORES[request.param](stack, http_client)
+        yield STORES[request.param](stack, http_client, request)

@@ -17,6 +17,7 @@ from tickets_bridge.store import (
     NewTicket,
     Status,
     StoreUnavailable,
+    TicketClosed,
     TicketNotFound,
 )
 
@@ -90,6 +91,15 @@ def test_a_comment_shows_on_the_ticket(harness):
     )
 
     assert any("agora o boleto também" in text for text in harness.comments(remote_id)[1:])
+
+
+def test_a_resolved_ticket_takes_no_comment(harness):
+    remote_id = harness.store.create(voicemail("100000000133"), "key-9")
+    harness.resolve(remote_id)
+
+    with pytest.raises(TicketClosed):
+        harness.store.add_comment(remote_id, Comment(text="Voltou a falhar.", author="URA"))
+    assert not any("Voltou a falhar" in text for text in harness.comments(remote_id))
 
 
 def test_the_same_key_twice_makes_one_ticket(harness):

@@ -9,7 +9,14 @@ from tests.tickets_bridge.standins.server import serving
 from tests.tickets_bridge.standins.tomticket import TomTicketStandIn
 from tests.tickets_bridge.test_store_contract import CALLER, voicemail
 from tickets_bridge.adapters.tomticket import TomTicketStore
-from tickets_bridge.store import Comment, NewTicket, Status, StoreUnavailable, TicketRejected
+from tickets_bridge.store import (
+    Comment,
+    NewTicket,
+    Status,
+    StoreUnavailable,
+    TicketClosed,
+    TicketRejected,
+)
 
 
 @pytest.fixture
@@ -122,12 +129,12 @@ def test_a_refusal_carries_tomtickets_reason(tomticket, http_client):
         adapter.create(voicemail("100000000018"), "k1")
 
 
-def test_a_finished_ticket_refuses_replies(tomticket, http_client):
+def test_a_finished_ticket_takes_no_reply(tomticket, http_client):
     adapter = store(tomticket, http_client)
     remote_id = adapter.create(voicemail("100000000018"), "k1")
     tomticket.set_situation(remote_id, 5)
 
-    with pytest.raises(TicketRejected, match="encerrado"):
+    with pytest.raises(TicketClosed):
         adapter.add_comment(remote_id, Comment(text="Oi", author="URA"))
 
 

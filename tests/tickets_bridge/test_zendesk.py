@@ -11,7 +11,13 @@ from tests.tickets_bridge.standins.server import serving
 from tests.tickets_bridge.standins.zendesk import ZendeskStandIn
 from tests.tickets_bridge.test_store_contract import CALLER, RECORDING, voicemail
 from tickets_bridge.adapters.zendesk import ZendeskStore
-from tickets_bridge.store import Comment, StoreUnavailable, TicketNotFound, TicketRejected
+from tickets_bridge.store import (
+    Comment,
+    StoreUnavailable,
+    TicketClosed,
+    TicketNotFound,
+    TicketRejected,
+)
 
 
 @pytest.fixture
@@ -123,13 +129,16 @@ def test_a_comment_is_private_unless_said_otherwise(zendesk, http_client):
     ]
 
 
-def test_a_closed_ticket_refuses_comments(zendesk, http_client):
+@pytest.mark.parametrize("status", ["solved", "closed"])
+def test_a_solved_ticket_is_not_reopened_by_a_comment(zendesk, http_client, status):
     adapter = store(zendesk, http_client)
     remote_id = adapter.create(voicemail("100000000018"), "k1")
-    zendesk.set_status(remote_id, "closed")
+    zendesk.set_status(remote_id, status)
 
-    with pytest.raises(TicketRejected, match="422"):
+    with pytest.raises(TicketClosed):
         adapter.add_comment(remote_id, Comment(text="Oi", author="URA"))
+    assert zendesk.tickets[int(remote_id)]["status"] == status
+    assert zendesk.requests_to("PUT", f"/api/v2/tickets/{remote_id}") == 0
 
 
 def test_a_reference_that_is_no_ticket_id_is_never_sent(zendesk, http_client):

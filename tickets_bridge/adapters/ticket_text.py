@@ -12,6 +12,8 @@ def ticket_text(ticket: NewTicket) -> str:
         lines.append(f"Linha: {ticket.line}")
     if ticket.topic:
         lines.append(f"Assunto: {ticket.topic}")
+    if ticket.platform:
+        lines.append(f"Plataforma: {ticket.platform}")
     if ticket.phone:
         lines.append(f"Telefone: {ticket.phone}")
     for attachment in ticket.attachments:

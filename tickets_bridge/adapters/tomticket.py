@@ -39,6 +39,7 @@ from tickets_bridge.store import (
     Status,
     StoreInfo,
     StoreUnavailable,
+    TicketClosed,
     TicketNotFound,
     TicketRejected,
     TicketSummary,
@@ -165,6 +166,8 @@ class TomTicketStore:
         # The only reply endpoint integrations document is the customer's: an
         # internal note has no documented endpoint, so every comment lands as
         # the customer's reply (the IVR's comments are the caller's messages).
+        if self.status(remote_id).status is Status.RESOLVED:
+            raise TicketClosed(remote_id)  # finished or cancelled: a follow-up ticket instead
         text = f"{comment.text}\n\n— {comment.author}"
         response = self._request(
             "POST", "ticket/reply/customer", data={"ticket_id": remote_id, "message": text}

@@ -37,6 +37,7 @@ from tickets_bridge.store import (
     Status,
     StoreInfo,
     StoreUnavailable,
+    TicketClosed,
     TicketNotFound,
     TicketRejected,
     TicketSummary,
@@ -143,7 +144,12 @@ class WebhookStore:
         )
 
     def add_comment(self, remote_id: str, comment: Comment) -> None:
-        content = {"text": comment.text, "author": comment.author, "public": comment.public}
+        content = {
+            "text": comment.text,
+            "author": comment.author,
+            "public": comment.public,
+            "from_customer": comment.from_customer,
+        }
         # No key comes with a comment: one derived from its content lets the
         # receiver drop a retried one.
         key = hashlib.sha256(json.dumps([remote_id, content]).encode()).hexdigest()
@@ -156,6 +162,8 @@ class WebhookStore:
         response = self._post(payload, key)
         if response.status_code == 404:
             raise TicketNotFound(f"the webhook receiver knows no ticket {remote_id}")
+        if response.status_code == 409:
+            raise TicketClosed(remote_id)  # resolved: the product opens a follow-up instead
         if not 200 <= response.status_code < 300:
             raise rejected(f"the webhook receiver refused the comment on {remote_id}", response)
 
@@ -198,6 +206,7 @@ def ticket_payload(ticket: NewTicket) -> dict[str, Any]:
             {"url": a.url, "kind": a.kind, "duration": a.duration} for a in ticket.attachments
         ],
         "follows": ticket.follows,
+        "platform": ticket.platform,
     }
 
 

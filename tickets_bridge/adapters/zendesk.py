@@ -39,6 +39,7 @@ from tickets_bridge.store import (
     Status,
     StoreInfo,
     StoreUnavailable,
+    TicketClosed,
     TicketNotFound,
     TicketSummary,
 )
@@ -167,6 +168,10 @@ class ZendeskStore:
         return [t for t in tickets if t.status is not Status.RESOLVED]
 
     def add_comment(self, remote_id: str, comment: Comment) -> None:
+        # Zendesk would take it and reopen a solved ticket; the vendors' rule is
+        # a follow-up ticket instead, so a Resolvido one is refused here.
+        if self.status(remote_id).status is Status.RESOLVED:
+            raise TicketClosed(remote_id)
         text = f"{comment.text}\n\n— {comment.author}"
         body = {"ticket": {"comment": {"body": text, "public": comment.public}}}
         response = self._request("PUT", f"/api/v2/tickets/{_ticket_path_id(remote_id)}", json=body)

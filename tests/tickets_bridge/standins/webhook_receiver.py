@@ -93,6 +93,8 @@ class WebhookReceiver(StandIn):
         elif event == "ticket.comment":
             if payload["id"] not in self.tickets:
                 return json_response({"error": "not found"}, 404)
+            if self.tickets[payload["id"]]["status"] == "Resolvido":
+                return json_response({"error": "resolved"}, 409)
             self.comments[payload["id"]].append(payload["comment"])
             answer = {"ok": True}
         else:
