@@ -72,7 +72,13 @@ class Keyboard:
 @click.command()
 @click.option("--digits", default=None, help='Keys for each menu, e.g. "2 1 #"; "-" is silence.')
 @click.option("--speech", multiple=True, help="A spoken answer (before the digits).")
-@click.option("--at", "at", type=Instant(), default=None, help="Run the call at this instant.")
+@click.option(
+    "--at",
+    "at",
+    type=Instant(),
+    default=None,
+    help="Run the call at this instant; without an offset, São Paulo time.",
+)
 @click.option("--from", "caller", default="+5511987654321", show_default=True)
 @click.option("--to", "called", default="+551130040000", show_default=True)
 @click.option(

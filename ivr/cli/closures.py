@@ -59,7 +59,12 @@ def _until(until: datetime | None, duration: str | None, now: datetime) -> datet
 
 @click.command()
 @click.option("--message", required=True, help="What callers hear, e.g. 'Estamos em manutenção.'")
-@click.option("--until", type=Instant(), default=None, help="When the line reopens.")
+@click.option(
+    "--until",
+    type=Instant(),
+    default=None,
+    help="When the line reopens; without an offset, São Paulo time.",
+)
 @click.option("--for", "duration", default=None, metavar="2h|45m", help="How long it stays closed.")
 @click.option(
     "--schedule", "schedules", multiple=True, help="Close only this schedule (repeatable)."

@@ -152,7 +152,7 @@ _menus_option = click.option(
 @click.option(
     "--at",
     "at",
-    type=Instant(offset_required=False),
+    type=Instant(zone=None),
     default=None,
     help="Instant to check (default: now); without an offset, the schedule's zone.",
 )

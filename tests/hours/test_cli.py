@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -107,7 +109,7 @@ def test_calendar_lists_and_writes_ics(menus: str, tmp_path: Path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--until", "amanhã"], "Invalid value for '--until': not ISO-8601"),
+        (["--until", "amanhã"], "data e hora inválida: 'amanhã'"),
         (["--for", "99999999h"], "Invalid value for --for: '99999999h' is too long"),
         (["--for", "1h", "--schedule", "padra0"], "unknown schedule 'padra0' (known: corrido"),
     ],
@@ -172,3 +174,33 @@ def test_calendar_marks_each_optional_day_open_or_closed():
         "24/12/2026 Véspera de Natal aberto só das 9h às 11h45",
         "31/12/2026 Véspera de Ano-Novo aberto só das 9h às 11h45",
     ]
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "2026-12-24T14:00",
+        "2026-12-24 14:00",
+        "2026-12-24T14:00:00",
+        "2026-12-24T17:00Z",
+        "2026-12-24T14:00-03:00",
+    ],
+)
+def test_every_command_reads_at_the_same_way(form: str):
+    """A time without an offset is the line's local time (São Paulo), in every command."""
+    from ivr.cli.call import call
+    from ivr.cli.closures import close
+
+    expected = datetime(2026, 12, 24, 17, 0, tzinfo=UTC)
+    for command, name in ((call, "at"), (close, "until"), (hours.commands["check"], "at")):
+        option = next(p for p in command.params if p.name == name)
+        value = option.type.convert(form, option, None)
+        if value.tzinfo is None:  # `hours check` places it in the schedule's zone
+            value = value.replace(tzinfo=ZoneInfo("America/Sao_Paulo"))
+        assert value == expected, (command.name, form)
+
+
+def test_check_at_a_time_without_offset(menus: str):
+    result = run("check", "--at", "2026-12-24 14:00", "--menus", menus)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("2026-12-24T14:00:00-03:00 [padrao] ABERTO")

@@ -115,8 +115,15 @@ def test_a_broken_menu_file_is_reported_under_its_own_name(runner, tmp_path, com
 def test_call_with_a_bad_instant_or_an_unreachable_server_is_a_usage_message(runner):
     bad_at = runner.invoke(main, ["call", "--digits", "1", "--at", "amanhã às 10h"])
     assert bad_at.exit_code == 2
-    assert "Invalid value for '--at': not ISO-8601" in bad_at.output
+    assert "data e hora inválida: 'amanhã às 10h'" in bad_at.output
     nowhere = runner.invoke(main, ["call", "--digits", "1", "--url", "http://127.0.0.1:9"])
     assert nowhere.exit_code == 1
     assert not isinstance(nowhere.exception, Exception) or isinstance(nowhere.exception, SystemExit)
     assert "could not call http://127.0.0.1:9" in nowhere.output
+
+
+def test_call_at_a_time_without_offset_is_sao_paulo_time(runner):
+    """`--at 2026-12-24T14:00` is 14h on the line's clock, as in `ivr hours check`."""
+    result = runner.invoke(main, ["call", "--digits", "0", "--at", "2026-12-24T14:00"])
+    assert result.exit_code == 0, result.output
+    assert "Hoje, véspera de Natal, nosso atendimento foi só até as 11h45." in result.output
