@@ -12,6 +12,7 @@ from ivr.cli.hours import hours
 from ivr.cli.menu_tests import test_menus
 from ivr.cli.menus import menus
 from ivr.cli.serve import serve
+from ivr.cli.tickets import tickets
 from ivr.settings import SettingsError
 
 
@@ -37,6 +38,7 @@ main.add_command(call)
 main.add_command(calls)
 
 main.add_command(db)
+main.add_command(tickets)
 for _command in (close, reopen, list_closures):
     hours.add_command(_command)
 main.add_command(hours)

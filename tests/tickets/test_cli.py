@@ -1,0 +1,106 @@
+"""``ivr tickets list/show/retry/status`` as a supervisor uses them."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from ivr.cli import main
+from ivr.storage.db import make_engine
+from tests.tickets.conftest import sp
+from tests.tickets.fake_store import RecordingStore, down
+from tickets_bridge.intake import TicketRequest, record_ticket
+from tickets_bridge.outbox import RelayPolicy, deliver_due
+
+CALLER = "+5511912344321"
+T0 = sp(2026, 12, 1, 20)
+
+
+@pytest.fixture
+def ivr(database_url, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("IVR_DATABASE_URL", database_url)
+    runner = CliRunner()
+
+    def run(*args: str, code: int = 0) -> str:
+        result = runner.invoke(main, list(args))
+        assert result.exit_code == code, result.output
+        return result.output
+
+    return run
+
+
+@pytest.fixture
+def db(database_url):
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def ticket(db, rules, n: int, store: str) -> str:
+    return record_ticket(
+        db,
+        TicketRequest("Recado por telefone", f"Mensagem {n}", line="erp", phone=CALLER),
+        key=f"CA{n}:5",
+        now=T0 + timedelta(minutes=n),
+        store=store,
+        rules=rules,
+    ).protocol
+
+
+def test_list_shows_each_ticket_with_its_delivery_and_a_masked_number(ivr, db, rules):
+    local = ticket(db, rules, 0, "sql")
+    delivered, dead = ticket(db, rules, 1, "zendesk"), ticket(db, rules, 2, "zendesk")
+    deliver_due(db, RecordingStore(), T0 + timedelta(minutes=5))  # the first one arrives
+    rows = json.loads(ivr("tickets", "list", "--json"))
+    assert [r["protocol"] for r in rows] == [dead, delivered, local]
+    by = {r["protocol"]: r for r in rows}
+    assert by[local]["delivery"] == "delivered" and by[local]["remote_id"] == local
+    assert by[delivered]["delivery"] == "delivered" and by[delivered]["remote_id"] == "Z1"
+    assert by[dead]["delivery"] == "delivered"  # both went in one pass
+    assert by[local]["created_at"] == "2026-12-01T20:00:00-03:00"
+    assert by[local]["status"] == "Aberto" and by[local]["line"] == "erp"
+    assert by[local]["phone"] == "+55 •• ••••-4321"
+    shown = json.loads(ivr("tickets", "list", "--json", "--show-number"))
+    assert shown[0]["phone"] == CALLER
+    text = ivr("tickets", "list")
+    assert "91234" not in text and "entregue" in text
+
+
+def test_a_dead_letter_is_listed_shown_and_retried(ivr, db, rules):
+    protocol = ticket(db, rules, 0, "zendesk")
+    policy = RelayPolicy(max_attempts=1)
+    deliver_due(db, RecordingStore(fail=down()), T0 + timedelta(minutes=1), policy=policy)
+    assert json.loads(ivr("tickets", "list", "--json"))[0]["delivery"] == "dead"
+    shown = ivr("tickets", "show", protocol)
+    assert "não entregue (1 tentativa)" in shown
+    assert "último erro  503 Service Unavailable" in shown
+    assert ivr("tickets", "retry") == f"{protocol}: de volta à fila de entrega\n"
+    assert ivr("tickets", "retry", protocol) == "nenhuma entrega a refazer\n"
+    assert json.loads(ivr("tickets", "list", "--json"))[0]["delivery"] == "pending"
+
+
+def test_show_json_has_the_due_time_attachments_and_comments(ivr, db, rules):
+    protocol = ticket(db, rules, 0, "sql")
+    data = json.loads(ivr("tickets", "show", protocol, "--json"))
+    assert data["first_response_due"] == "2026-12-03T17:30:00-03:00"
+    assert data["comments"] == [] and data["phone"] == "+55 •• ••••-4321"
+    ivr("tickets", "show", "261201000000", code=1)
+
+
+def test_status_moves_a_built_in_ticket_and_never_reopens_a_resolved_one(ivr, db, rules):
+    protocol = ticket(db, rules, 0, "sql")
+    out = ivr("tickets", "status", protocol, "pendencia-do-cliente")
+    assert out == f"{protocol}: Aberto → Pendência do Cliente\n"
+    ivr("tickets", "status", protocol, "Resolvido")
+    refused = ivr("tickets", "status", protocol, "Aberto", code=1)
+    assert "não pode ser reaberto" in refused
+    assert "status desconhecido" in ivr("tickets", "status", protocol, "fechado", code=2)
+
+
+def test_status_of_a_remote_ticket_is_changed_in_its_store(ivr, db, rules):
+    protocol = ticket(db, rules, 0, "zendesk")
+    assert "está no zendesk" in ivr("tickets", "status", protocol, "Resolvido", code=1)
