@@ -162,6 +162,12 @@ def _history(old: TicketRecord, now: datetime) -> list[TicketComment]:
     return carried
 
 
+#: Statuses in which the ball is in the customer's court (as Zendesk's "pending").
+WAITING_ON_CUSTOMER = frozenset(
+    {Status.AWAITING_REPLY, Status.CUSTOMER_PENDING, Status.CUSTOMER_VALIDATION}
+)
+
+
 def add_comment(
     session: Session,
     record: TicketRecord,
@@ -169,7 +175,11 @@ def add_comment(
     now: datetime,
     key: str | None = None,
 ) -> TicketComment:
-    """Comment on a ticket that is not Resolvido; the customer's return hands it back to us."""
+    """Comment on a ticket that is not Resolvido.
+
+    The customer's return (``from_customer``) hands a ticket that waited on
+    them back to the team as Aberto, and stops the clock of the automatic moves.
+    """
     if record.status == Status.RESOLVED:
         raise TicketClosed(record.protocol)
     row = TicketComment(
@@ -181,9 +191,8 @@ def add_comment(
     )
     record.comments.append(row)
     record.updated_at = now
-    waiting_on_customer = (Status.CUSTOMER_PENDING, Status.CUSTOMER_VALIDATION)
-    if comment.from_customer and record.status in waiting_on_customer:
-        _move(record, Status.AWAITING_REPLY, now)
+    if comment.from_customer and record.status in WAITING_ON_CUSTOMER:
+        _move(record, Status.OPEN, now)
     return row
 
 

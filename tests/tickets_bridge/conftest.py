@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -183,3 +184,19 @@ STORES = {
 def harness(request: pytest.FixtureRequest, http_client: httpx.Client) -> Iterator[Harness]:
     with ExitStack() as stack:
         yield STORES[request.param](stack, http_client, request)
+
+
+# -- the built-in store's rules, the relay and the command line ---------------
+
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+
+
+def sp(*args: int) -> datetime:
+    """An instant in São Paulo time: ``sp(2026, 12, 1, 20)``."""
+    return datetime(*args, tzinfo=SAO_PAULO)  # type: ignore[misc]
+
+
+@pytest.fixture(scope="session")
+def rules() -> TicketRules:
+    """The shipped schedules (9h–11h45 and 13h30–17h30, Monday to Friday, SP holidays)."""
+    return TicketRules(hours=Hours.from_config(None))

@@ -10,8 +10,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from ivr.storage.ticket_tables import OutboxItem, TicketRecord
-from tests.tickets.conftest import sp
-from tests.tickets.fake_store import RecordingStore, down
+from tests.tickets_bridge.conftest import sp
+from tests.tickets_bridge.fake_store import RecordingStore, down
 from tickets_bridge.intake import TicketRequest, record_message, record_ticket
 from tickets_bridge.outbox import RelayPolicy, backoff, claim, deliver_due, retry_dead
 from tickets_bridge.store import TicketRejected

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ivr.storage.db import BEGIN_IMMEDIATE
 from tests.strategies import protocols
-from tests.tickets.conftest import sp
+from tests.tickets_bridge.conftest import sp
 from tickets_bridge.protocol import (
     InvalidProtocol,
     is_valid,

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from ivr.storage.ticket_tables import OutboxItem, TicketRecord
-from tests.tickets.conftest import sp
+from tests.tickets_bridge.conftest import sp
 from tickets_bridge.intake import TicketRequest, record_message, record_ticket
 from tickets_bridge.sql_store import SqlTicketStore, TicketRules
 from tickets_bridge.store import (
@@ -155,7 +155,7 @@ def test_the_customer_coming_back_stops_the_clock(store, engine, rules):
     protocol = pending_since(store, engine, rules, sp(2026, 11, 11, 10))
     store.clock.now = sp(2026, 11, 13, 10)
     store.add_comment(protocol, Comment("Enviei o XML.", "Cliente", from_customer=True))
-    assert store.status(protocol).status == Status.AWAITING_REPLY
+    assert store.status(protocol).status == Status.OPEN  # back with the team
     assert store.apply_status_rules(sp(2026, 12, 31, 12)) == []
 
 

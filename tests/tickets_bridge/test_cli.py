@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from ivr.cli import main
 from ivr.storage.db import make_engine
-from tests.tickets.conftest import sp
-from tests.tickets.fake_store import RecordingStore, down
+from tests.tickets_bridge.conftest import sp
+from tests.tickets_bridge.fake_store import RecordingStore, down
 from tickets_bridge.intake import TicketRequest, record_ticket
 from tickets_bridge.outbox import RelayPolicy, deliver_due
 
