@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     tomticket_url: str = Field("", validation_alias="TOMTICKET_URL")
     tomticket_token: str = Field("", repr=False, validation_alias="TOMTICKET_TOKEN")
     tomticket_department_id: str = Field("", validation_alias="TOMTICKET_DEPARTMENT_ID")
+    tomticket_category_id: str = Field("", validation_alias="TOMTICKET_CATEGORY_ID")
+    tomticket_line_departments: str = Field("", validation_alias="TOMTICKET_LINE_DEPARTMENTS")
     tickets_webhook_url: str = Field("", validation_alias="TICKETS_WEBHOOK_URL")
     tickets_webhook_secret: str = Field("", repr=False, validation_alias="TICKETS_WEBHOOK_SECRET")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tickets_bridge.adapters import remote_store
 from tickets_bridge.adapters.remote_calls import rejected, retry_after
 
 
@@ -35,3 +36,30 @@ def test_a_refusal_never_repeats_a_phone_number():
     message = str(rejected("Zendesk refused the caller's user", response))
 
     assert "91111" not in message and "422" in message
+
+
+@pytest.mark.parametrize(
+    ("name", "environ"),
+    [
+        (
+            "zendesk",
+            {"ZENDESK_URL": "https://a.zd.com", "ZENDESK_EMAIL": "e", "ZENDESK_API_TOKEN": "t"},
+        ),
+        ("tomticket", {"TOMTICKET_TOKEN": "t", "TOMTICKET_DEPARTMENT_ID": "d"}),
+        ("webhook", {"TICKETS_WEBHOOK_URL": "https://h/t", "TICKETS_WEBHOOK_SECRET": "s"}),
+    ],
+)
+def test_each_remote_store_is_built_from_the_settings_variables(name, environ):
+    with httpx.Client() as client:
+        assert remote_store(name, environ, client).info.name == name
+        with pytest.raises(ValueError, match="needs"):
+            remote_store(name, {}, client)
+
+
+def test_every_variable_the_adapters_read_is_a_setting():
+    from ivr.settings import Settings
+
+    read = {"ZENDESK_URL", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN", "TICKETS_WEBHOOK_URL"}
+    read |= {"TICKETS_WEBHOOK_SECRET", "TOMTICKET_URL", "TOMTICKET_TOKEN"}
+    read |= {"TOMTICKET_DEPARTMENT_ID", "TOMTICKET_CATEGORY_ID", "TOMTICKET_LINE_DEPARTMENTS"}
+    assert read <= set(Settings.variables())
