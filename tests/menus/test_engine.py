@@ -328,6 +328,33 @@ nodes:
     assert step.outcome == Outcome("hung_up", "fechado")
 
 
+class LunchHours(FixedHours):
+    """Lunch: the default schedule is closed, the straight-through one is open."""
+
+    def is_open(self, schedule: str | None, now: datetime) -> bool:
+        self.asked.append(schedule)
+        return schedule == "corrido"
+
+
+def test_the_closed_notice_speaks_of_the_schedule_found_closed_not_the_last_asked() -> None:
+    """At lunch a caller hears why the usual line is closed, not the open one's silence."""
+    menu = load_menu(
+        """\
+start: h
+schedules: {padrao: {week: {seg-sex: ["09:00-17:00"]}}, corrido: {week: {seg-sex: ["09:00-17:00"]}}}
+nodes:
+  h: {kind: hours, schedule: padrao, open: t, closed: h2}
+  h2: {kind: hours, schedule: corrido, open: almoco, closed: t}
+  almoco: {kind: hangup, say: "{aviso_horario}"}
+  t: {kind: transfer, queue: q}
+"""
+    )
+    hours = LunchHours()
+    step = engine.start(menu, 1, CallContext(now=NOW, hours=hours))
+    assert hours.asked == ["padrao", "corrido"]
+    assert said(step) == ["Estamos fechados (padrao). Voltamos amanhã às 9 horas."]
+
+
 @pytest.mark.parametrize("expect", ["dial", "record", "enqueue"])
 def test_a_menu_state_with_an_unexpected_reply_prompts_again(expect: str) -> None:
     state = CallState(VERSION, "principal", step=3, expect=expect)  # type: ignore[arg-type]

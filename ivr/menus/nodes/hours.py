@@ -2,8 +2,11 @@
 
 The schedule is ``schedule`` when given, else the schedule of the product
 line chosen so far, else None (the calendar's default). The decision is
-``ctx.hours.is_open(schedule, ctx.now)``; prompts entered after it in the
-same step read ``{aviso_horario}`` for that same schedule.
+``ctx.hours.is_open(schedule, ctx.now)``. Prompts entered after it in the
+same step read ``{aviso_horario}`` for the schedule of the last hours node
+that found the line closed, so a chain "closed for the default schedule,
+open for the straight-through one" still says why the default one is closed
+(lunch) and when it reopens.
 """
 
 from __future__ import annotations
@@ -32,9 +35,10 @@ class HoursNode(NodeModel):
 
 def enter(node: HoursNode, node_id: str, turn: Turn) -> str:
     schedule = node.schedule if node.schedule is not None else turn.line_schedule()
+    if turn.ctx.hours.is_open(schedule, turn.ctx.now):
+        return node.open
     turn.schedule = schedule
-    is_open = turn.ctx.hours.is_open(schedule, turn.ctx.now)
-    return node.open if is_open else node.closed
+    return node.closed
 
 
 KIND = NodeKind("hours", HoursNode, enter)  # type: ignore[arg-type]
