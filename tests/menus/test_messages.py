@@ -15,11 +15,11 @@ def _line_of(text: str, needle: str) -> int:
 
 def test_one_typo_in_a_target_is_one_problem_with_a_suggestion() -> None:
     """Everything behind the misspelt edge would look unreachable: say only the typo."""
-    text = SHIPPED.replace("    next: principal\n", "    next: principall\n", 1)
-    line = _line_of(text, "next: principall")
+    text = SHIPPED.replace("    next: expediente\n", "    next: expedientee\n", 1)
+    line = _line_of(text, "next: expedientee")
     assert [str(p) for p in check_menu(text, "menus.yaml")] == [
-        f"menus.yaml:{line}:11: nodes.boas_vindas.next: nó desconhecido 'principall' "
-        "(você quis dizer 'principal'?)"
+        f"menus.yaml:{line}:11: nodes.boas_vindas.next: nó desconhecido 'expedientee' "
+        "(você quis dizer 'expediente'?)"
     ]
 
 
