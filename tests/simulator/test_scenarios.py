@@ -126,4 +126,4 @@ def test_call_at_a_time_without_offset_is_sao_paulo_time(runner):
     """`--at 2026-12-24T14:00` is 14h on the line's clock, as in `ivr hours check`."""
     result = runner.invoke(main, ["call", "--digits", "0", "--at", "2026-12-24T14:00"])
     assert result.exit_code == 0, result.output
-    assert "Hoje, véspera de Natal, nosso atendimento foi só até as 11h45." in result.output
+    assert "Hoje, véspera de Natal, nosso atendimento foi só até o meio-dia." in result.output
