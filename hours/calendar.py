@@ -351,6 +351,8 @@ class Calendar:
         else:
             reason, detail = self._why_closed(u, day, intervals, i, em)
             next_open = first[0] if first is not None else None
+            if reason is Reason.EMERGENCY:
+                detail = self._emergency_until(u, next_open, em)
         tz = self.tz
         return Status(
             at=u.astimezone(tz),
@@ -364,6 +366,15 @@ class Calendar:
             today=tuple((s.astimezone(tz), e.astimezone(tz)) for s, e in intervals),
             day_closure=day.cut_by,
         )
+
+    @staticmethod
+    def _emergency_until(u: datetime, reopens: datetime | None, em: tuple[_Emergency, ...]) -> str:
+        """The message of the emergency closure that keeps the line closed longest
+        before it reopens: said with the reopening time, it never borrows another
+        closure's end (two overlapping closures: the later end and its message)."""
+        stretch_end = _FOREVER if reopens is None else reopens
+        lasting = [(e, s, m) for s, e, m in em if s < stretch_end and e > u]
+        return max(lasting)[2]
 
     @staticmethod
     def _why_closed(

@@ -1,19 +1,28 @@
-"""``ivr hours close|reopen|closures``: the supervisor's "fechar agora" from the shell."""
+"""``ivr hours close|reopen|closures``: the supervisor's "fechar agora" from the shell.
+
+Every closure has a number; times are shown in São Paulo time, the line's.
+"""
 
 from __future__ import annotations
 
 import getpass
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import click
+from babel.dates import format_date
 
+from hours.phrases import spoken_time
+from hours.schedule import DEFAULT_TIMEZONE
 from ivr.cli.db import configured_session
-from ivr.cli.live import heard_menu
+from ivr.cli.live import heard_hours, heard_menu
 from ivr.cli.params import Instant
 from ivr.settings import Settings
+from ivr.storage.models import EmergencyClosureRecord
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?:in)?)?$")
+_LINE_ZONE = ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def _known_schedules(settings: Settings) -> frozenset[str] | None:
@@ -29,32 +38,48 @@ def _known_schedules(settings: Settings) -> frozenset[str] | None:
 
 
 def _local(instant: datetime) -> str:
-    """An instant as the supervisor reads it: in the line's time zone."""
-    from zoneinfo import ZoneInfo
+    """``terça-feira, 01/12/2026, às 14h``: in São Paulo time, as a supervisor reads it."""
+    local = instant.astimezone(_LINE_ZONE)
+    weekday = format_date(local.date(), "EEEE", locale="pt_BR")
+    return f"{weekday}, {local:%d/%m/%Y}, às {spoken_time(local)}"
 
-    from hours.schedule import DEFAULT_TIMEZONE
 
-    return instant.astimezone(ZoneInfo(DEFAULT_TIMEZONE)).isoformat(timespec="minutes")
+def _short(instant: datetime) -> str:
+    return f"{instant.astimezone(_LINE_ZONE):%d/%m/%Y %H:%M}"
+
+
+def _scope(record: EmergencyClosureRecord) -> str:
+    return ", ".join(record.schedules) if record.schedules else "todas"
 
 
 def _until(until: datetime | None, duration: str | None, now: datetime) -> datetime | None:
     if until and duration:
-        raise click.UsageError("give --until or --for, not both")
+        raise click.UsageError("use --until ou --for, não os dois")
     if until:
         return until
     if duration:
         match = _DURATION.match(duration.strip())
         if not match or not any(match.groups()):
-            raise click.BadParameter("like 2h, 45m or 1h30m", param_hint="--for")
+            raise click.BadParameter("use, por exemplo, 2h, 45m ou 1h30m", param_hint="--for")
         hours, minutes = (int(g or 0) for g in match.groups())
         try:
             return now + timedelta(hours=hours, minutes=minutes)
         except OverflowError:
             raise click.BadParameter(
-                f"{duration!r} is too long: use `ivr hours reopen` to end a closure",
+                f"{duration!r} é longo demais: para um fechamento sem fim, use --until-reopened",
                 param_hint="--for",
             ) from None
     return None
+
+
+def _callers_hear(settings: Settings, schedules: tuple[str, ...], now: datetime) -> str | None:
+    """What a caller hears now, with the closures just stored; None if it cannot be told."""
+    try:
+        menu, _source = heard_menu(settings)
+        phrase = heard_hours(settings, menu).closed_phrase(schedules[0] if schedules else None, now)
+    except Exception:  # no readable menu: nothing to show
+        return None
+    return phrase or None
 
 
 @click.command()
@@ -67,23 +92,43 @@ def _until(until: datetime | None, duration: str | None, now: datetime) -> datet
 )
 @click.option("--for", "duration", default=None, metavar="2h|45m", help="How long it stays closed.")
 @click.option(
+    "--until-reopened",
+    is_flag=True,
+    help="No end: closed until `ivr hours reopen` (asked for confirmation otherwise).",
+)
+@click.option(
     "--schedule", "schedules", multiple=True, help="Close only this schedule (repeatable)."
 )
 def close(
-    message: str, until: datetime | None, duration: str | None, schedules: tuple[str, ...]
+    message: str,
+    until: datetime | None,
+    duration: str | None,
+    until_reopened: bool,
+    schedules: tuple[str, ...],
 ) -> None:
     """Close the line now (every web process hears of it within seconds)."""
     from ivr.storage import closures
 
     now = datetime.now(UTC)
     end = _until(until, duration, now)
-    known = _known_schedules(Settings.from_env())
+    if end is not None and until_reopened:
+        raise click.UsageError("--until-reopened não combina com --until ou --for")
+    settings = Settings.from_env()
+    known = _known_schedules(settings)
     unknown = [name for name in schedules if known is not None and name not in known]
     if unknown:
         raise click.BadParameter(
-            f"unknown schedule {unknown[0]!r} (known: {', '.join(sorted(known or ()))})",
+            f"agenda desconhecida {unknown[0]!r} (existentes: {', '.join(sorted(known or ()))})",
             param_hint="--schedule",
         )
+    if end is None and not until_reopened:
+        answer = click.prompt(
+            "Fechar o atendimento sem hora para reabrir? Ele só volta com `ivr hours reopen` [s/N]",
+            default="n",
+            show_default=False,
+        )
+        if answer.strip().lower() not in ("s", "sim", "y", "yes"):
+            raise click.ClickException("nada foi fechado (para não perguntar: --until-reopened)")
     with configured_session(write=True) as session:
         try:
             record = closures.close(
@@ -92,31 +137,53 @@ def close(
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
         session.commit()
-        when = _local(record.end) if record.end else "until `ivr hours reopen`"
-        click.echo(f"line closed ({when}): {record.message}")
+        number, scope = record.id, _scope(record)
+        ends = (
+            f"até {_local(record.end)} (horário de São Paulo)"
+            if record.end
+            else f"até ser reaberto (`ivr hours reopen {number}`)"
+        )
+    click.echo(f"Fechamento nº {number} (agendas: {scope}): atendimento fechado {ends}.")
+    heard = _callers_hear(settings, schedules, now)
+    if heard:
+        click.echo(f"Quem ligar agora ouve: «{heard}»")
 
 
 @click.command()
-def reopen() -> None:
-    """End every emergency closure in force (or planned)."""
+@click.argument("number", type=int, required=False)
+def reopen(number: int | None) -> None:
+    """End the emergency closure NUMBER (see `ivr hours closures`), or all of them."""
     from ivr.storage import closures
 
     with configured_session(write=True) as session:
-        count = closures.reopen(session, datetime.now(UTC))
+        count = closures.reopen(session, datetime.now(UTC), number)
         session.commit()
-    click.echo(f"{count} closure(s) ended" if count else "no closure was in force")
+    if number is not None:
+        if not count:
+            raise click.ClickException(
+                f"não há fechamento nº {number} em vigor ou programado (veja `ivr hours closures`)"
+            )
+        click.echo(f"Fechamento nº {number} encerrado.")
+    elif count:
+        click.echo("1 fechamento encerrado." if count == 1 else f"{count} fechamentos encerrados.")
+    else:
+        click.echo("Nenhum fechamento estava em vigor.")
 
 
 @click.command("closures")
 def list_closures() -> None:
-    """Emergency closures in force or planned."""
+    """Emergency closures in force or planned, with their numbers (São Paulo time)."""
     from ivr.storage import closures
 
     with configured_session(write=True) as session:
         found = closures.current(session, datetime.now(UTC))
-        for record in found:
-            end = _local(record.end) if record.end else "—"
-            scope = ",".join(record.schedules) if record.schedules else "all"
-            click.echo(f"{_local(record.start)}  {end}  [{scope}]  {record.message}")
         if not found:
-            click.echo("no emergency closure")
+            click.echo("Nenhum fechamento de emergência.")
+            return
+        click.echo(f"{'nº':>4}  {'início':<16}  {'fim':<16}  {'agendas':<10}  mensagem")
+        for record in found:
+            end = _short(record.end) if record.end else "até reabrir"
+            click.echo(
+                f"{record.id:>4}  {_short(record.start):<16}  {end:<16}  "
+                f"{_scope(record):<10}  {record.message}"
+            )

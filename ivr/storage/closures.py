@@ -61,18 +61,17 @@ def close(
     return record
 
 
-def reopen(session: Session, now: datetime) -> int:
-    """End every closure in force at ``now``; how many were ended."""
-    records = session.scalars(_in_force_or_planned(now)).all()
-    ended = 0
+def reopen(session: Session, now: datetime, closure_id: int | None = None) -> int:
+    """End the closures in force at ``now`` (or only the one numbered ``closure_id``);
+    how many were ended. A closure planned for later is cancelled outright."""
+    query = _in_force_or_planned(now)
+    if closure_id is not None:
+        query = query.where(EmergencyClosureRecord.id == closure_id)
+    records = session.scalars(query).all()
     for record in records:
-        if record.start <= now:
-            record.end = now
-        else:  # a closure planned for later is cancelled outright
-            record.end = record.start
-        ended += 1
+        record.end = now if record.start <= now else record.start
     session.flush()
-    return ended
+    return len(records)
 
 
 def _in_force_or_planned(now: datetime | None) -> Select[Any]:

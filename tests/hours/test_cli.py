@@ -110,8 +110,12 @@ def test_calendar_lists_and_writes_ics(menus: str, tmp_path: Path):
     ("args", "message"),
     [
         (["--until", "amanhã"], "data e hora inválida: 'amanhã'"),
-        (["--for", "99999999h"], "Invalid value for --for: '99999999h' is too long"),
-        (["--for", "1h", "--schedule", "padra0"], "unknown schedule 'padra0' (known: corrido"),
+        (["--for", "99999999h"], "'99999999h' é longo demais"),
+        (
+            ["--for", "1h", "--schedule", "padra0"],
+            "agenda desconhecida 'padra0' (existentes: corrido",
+        ),
+        (["--for", "1h", "--until-reopened"], "--until-reopened não combina com --until ou --for"),
     ],
 )
 def test_close_refuses_bad_values_without_a_traceback(tmp_path: Path, monkeypatch, args, message):
@@ -123,7 +127,7 @@ def test_close_refuses_bad_values_without_a_traceback(tmp_path: Path, monkeypatc
     result = runner.invoke(main, ["hours", "close", "--message", "Manutenção", *args])
     assert result.exit_code == 2
     assert message in result.output
-    assert "no emergency closure" in runner.invoke(main, ["hours", "closures"]).output
+    assert "Nenhum fechamento de emergência" in runner.invoke(main, ["hours", "closures"]).output
 
 
 def test_check_reads_the_live_version_when_one_is_published(tmp_path, monkeypatch) -> None:
@@ -204,3 +208,70 @@ def test_check_at_a_time_without_offset(menus: str):
     result = run("check", "--at", "2026-12-24 14:00", "--menus", menus)
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("2026-12-24T14:00:00-03:00 [padrao] ABERTO")
+
+
+@pytest.fixture
+def supervisor(tmp_path: Path, monkeypatch) -> CliRunner:
+    """`ivr` on a scratch database, with the shipped menu."""
+    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path}/ivr.db")
+    monkeypatch.setenv("IVR_MENUS", str(SHIPPED_MENU))
+    return CliRunner()
+
+
+def test_close_says_until_when_in_sao_paulo_time_and_its_number(supervisor: CliRunner):
+    from ivr.cli import main
+
+    closed = supervisor.invoke(
+        main,
+        ["hours", "close", "--message", "Estamos em manutenção.", "--until", "2027-03-02T14:30"],
+    )
+    assert closed.exit_code == 0, closed.output
+    assert closed.output.startswith(
+        "Fechamento nº 1 (agendas: todas): atendimento fechado até "
+        "terça-feira, 02/03/2027, às 14h30 (horário de São Paulo)."
+    )
+    assert "Quem ligar agora ouve: «Estamos em manutenção. Nosso atendimento volta" in closed.output
+    utc = supervisor.invoke(
+        main, ["hours", "close", "--message", "Sem energia.", "--until", "2027-03-02T20:00Z"]
+    )
+    assert "fechado até terça-feira, 02/03/2027, às 17h (horário" in utc.output
+
+
+def test_a_closure_without_an_end_asks_first(supervisor: CliRunner):
+    from ivr.cli import main
+
+    refused = supervisor.invoke(main, ["hours", "close", "--message", "Fechado."], input="n\n")
+    assert refused.exit_code == 1
+    assert "Fechar o atendimento sem hora para reabrir?" in refused.output
+    assert (
+        "Nenhum fechamento de emergência" in supervisor.invoke(main, ["hours", "closures"]).output
+    )
+    confirmed = supervisor.invoke(main, ["hours", "close", "--message", "Fechado."], input="s\n")
+    assert confirmed.exit_code == 0, confirmed.output
+    assert "até ser reaberto (`ivr hours reopen 1`)" in confirmed.output
+    flagged = supervisor.invoke(
+        main, ["hours", "close", "--message", "Fechado de novo.", "--until-reopened"]
+    )
+    assert flagged.exit_code == 0 and "sem hora" not in flagged.output
+    assert "Fechamento nº 2" in flagged.output
+
+
+def test_reopen_ends_one_closure_by_its_number(supervisor: CliRunner):
+    from ivr.cli import main
+
+    for message in ("Manutenção.", "Sem energia."):
+        supervisor.invoke(main, ["hours", "close", "--message", message, "--for", "2h"])
+    listed = supervisor.invoke(main, ["hours", "closures"]).output.splitlines()
+    assert listed[0].split() == ["nº", "início", "fim", "agendas", "mensagem"]
+    assert [line.split()[0] for line in listed[1:]] == ["1", "2"]
+    assert listed[1].endswith("todas       Manutenção.")
+
+    assert (
+        supervisor.invoke(main, ["hours", "reopen", "1"]).output == "Fechamento nº 1 encerrado.\n"
+    )
+    listed = supervisor.invoke(main, ["hours", "closures"]).output.splitlines()
+    assert [line.split()[0] for line in listed[1:]] == ["2"]
+    again = supervisor.invoke(main, ["hours", "reopen", "1"])
+    assert again.exit_code == 1
+    assert "não há fechamento nº 1 em vigor ou programado" in again.output
+    assert supervisor.invoke(main, ["hours", "reopen"]).output == "1 fechamento encerrado.\n"

@@ -202,3 +202,26 @@ def test_a_closure_in_the_middle_or_the_start_of_the_day_says_when_we_are_back()
     assert closed_phrase(morning.status(sp(2027, 3, 3, 9, 30))) == (
         "Hoje, por causa da mudança, nosso atendimento começa só às 14h."
     )
+
+
+def test_overlapping_emergencies_never_mix_one_message_with_another_reopening(padrao: Calendar):
+    """Maintenance until 12h and a power cut until 15h: the caller hears why it is 15h."""
+    maintenance = EmergencyClosure(
+        sp(2026, 11, 19, 10, 0), sp(2026, 11, 19, 12, 0), "Estamos em manutenção"
+    )
+    power_cut = EmergencyClosure(
+        sp(2026, 11, 19, 11, 0), sp(2026, 11, 19, 15, 0), "Estamos sem energia"
+    )
+    for order in ([maintenance, power_cut], [power_cut, maintenance]):
+        live = Calendar(padrao.schedule, order)
+        for hour, minute in ((10, 30), (11, 30)):
+            assert closed_phrase(live.status(sp(2026, 11, 19, hour, minute))) == (
+                "Estamos sem energia. Nosso atendimento volta às 15h."
+            )
+    until_reopened = EmergencyClosure(
+        sp(2026, 11, 19, 11, 0), None, "Fechado por tempo indeterminado"
+    )
+    live = Calendar(padrao.schedule, [maintenance, until_reopened])
+    assert closed_phrase(live.status(sp(2026, 11, 19, 10, 30))) == (
+        "Fechado por tempo indeterminado. No momento, não temos previsão de retorno."
+    )
