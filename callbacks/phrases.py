@@ -43,3 +43,21 @@ def confirmation_phrase(start: datetime, end: datetime, now: datetime) -> str:
 def existing_phrase(start: datetime, end: datetime, now: datetime) -> str:
     """A caller who already has a callback on the line hears when it is."""
     return f"Você já tem um retorno marcado: vamos ligar {spoken_slot(start, end, now)}."
+
+
+def greeting(line_name: str, reason: str | None) -> str:
+    """What a customer who picks up hears before being put through to the line's agents."""
+    about = f" sobre {reason}" if reason and reason != line_name else ""
+    return (
+        f"Olá! Aqui é do suporte de {line_name}, retornando a ligação que você pediu{about}. "
+        "Aguarde um instante, vamos transferir você para um especialista."
+    )
+
+
+def machine_message(line_name: str, spoken_protocol: str) -> str:
+    """The short message left on a voicemail box (answering machine detection)."""
+    return (
+        f"Olá! Aqui é do suporte de {line_name}, retornando a ligação que você pediu. "
+        f"Não conseguimos falar com você agora. O seu protocolo é {spoken_protocol}. "
+        "Se preferir, ligue para nós e informe esse número. Obrigado!"
+    )

@@ -23,7 +23,7 @@ from ivr.storage.menu_versions import NoPublishedVersion, VersionCache
 from ivr.telephony.signature import SignatureChecker
 from ivr.telephony.twiml import Renderer
 from ivr.telephony.voice import CallHandler, Release
-from ivr.web import operations, voice
+from ivr.web import callbacks, operations, voice
 from ivr.web.metrics import Metrics
 from ivr.web.services import Services
 from ivr.web.sessions import ConsoleOnlySessions
@@ -116,6 +116,7 @@ def create_app(
 
     app.register_blueprint(voice.bp)
     app.register_blueprint(operations.bp)
+    app.register_blueprint(callbacks.bp)
     logging.getLogger("ivr").setLevel(logging.INFO)
     return app
 

@@ -148,3 +148,14 @@ class Renderer:
         gather = response.gather(**kwargs)
         for prompt in action.prompts:
             self._prompt(gather, prompt)
+
+
+def callback_twiml(voice: str, language: str, text: str, queue: str | None) -> str:
+    """An outbound callback: say ``text``, then wait in ``queue`` for an agent (or hang up)."""
+    response = VoiceResponse()
+    response.say(text, voice=voice, language=language)
+    if queue:
+        response.enqueue(queue)
+    else:
+        response.hangup()
+    return str(response)
