@@ -20,6 +20,12 @@ from tests.strategies import (
 CALLER = "+5521988887777"
 
 
+def _shared_cost_alone(number: BrazilianNumber) -> bool:
+    """3003-xxxx, 4004-xxxx …: typed alone, a nationwide shared-cost number (refused)."""
+    alone = phonenumbers.parse(number.subscriber, "BR")
+    return phonenumbers.number_type(alone) == phonenumbers.PhoneNumberType.SHARED_COST
+
+
 @given(st.data(), brazilian_numbers())
 def test_a_number_typed_any_usual_way_is_the_same_e164(
     data: st.DataObject, number: BrazilianNumber
@@ -36,9 +42,7 @@ def test_a_number_typed_any_usual_way_is_the_same_e164(
 def test_without_an_area_code_the_callers_own_is_assumed_and_said_so(
     number: BrazilianNumber, caller: BrazilianNumber
 ) -> None:
-    alone = phonenumbers.parse(number.subscriber, "BR")
-    # 3003-xxxx, 4004-xxxx …: nationwide shared-cost numbers, refused (tested below)
-    assume(phonenumbers.number_type(alone) != phonenumbers.PhoneNumberType.SHARED_COST)
+    assume(not _shared_cost_alone(number))
     result = callback_number(number.subscriber, caller.e164)
     assert result.area_code_assumed
     assert result.area_code == caller.area
@@ -49,6 +53,7 @@ def test_without_an_area_code_the_callers_own_is_assumed_and_said_so(
 def test_without_an_area_code_and_no_usable_caller_id_the_caller_is_asked_for_it(
     number: BrazilianNumber, caller: str | None
 ) -> None:
+    assume(not _shared_cost_alone(number))
     with pytest.raises(NumberRefused) as refused:
         callback_number(number.subscriber, caller)
     assert refused.value.reason is Refusal.NO_AREA_CODE
