@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -16,7 +18,7 @@ from ivr.cli.params import Instant
 from ivr.menus.loader import MenuInvalid, read_menu_file
 from ivr.settings import Settings
 from ivr.simulator import Answer, InProcess, Phone, Remote, Transcript
-from ivr.simulator.sandbox import sandbox_app
+from ivr.simulator.sandbox import LiveState, read_live_state, sandbox_app
 from ivr.storage.menu_versions import live_or_file
 
 
@@ -70,7 +72,12 @@ class Keyboard:
 
 
 @click.command()
-@click.option("--digits", default=None, help='Keys for each menu, e.g. "2 1 #"; "-" is silence.')
+@click.option(
+    "--digits",
+    default=None,
+    help='Keys for each menu, e.g. "2 1 #"; "-" is silence; '
+    """speech as s:texto, quoted when it has spaces: '1 "s:meu faturamento está parado"'.""",
+)
 @click.option("--speech", multiple=True, help="A spoken answer (before the digits).")
 @click.option(
     "--at",
@@ -79,7 +86,13 @@ class Keyboard:
     default=None,
     help="Run the call at this instant; without an offset, São Paulo time.",
 )
-@click.option("--from", "caller", default="+5511987654321", show_default=True)
+@click.option(
+    "--from",
+    "caller",
+    default="+5511987654321",
+    show_default=True,
+    help="The caller's number; a draft's test number hears the draft.",
+)
 @click.option("--to", "called", default="+551130040000", show_default=True)
 @click.option(
     "--menu",
@@ -93,10 +106,20 @@ class Keyboard:
 @click.option("--no-answer", is_flag=True, help="Agents never pick up.")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole transcript as JSON.")
 def call(digits, speech, at, caller, called, menu_file, url, no_answer, as_json) -> None:
-    """Simulate a call: Twilio's requests, signed, and the TwiML followed."""
+    """Simulate a call: Twilio's requests, signed, and the TwiML followed.
+
+    In-process, the call hears what a real caller would: the live version
+    (or the draft, when --from is one of its test numbers) and the emergency
+    closures stored in the database, on a scratch copy that is thrown away.
+    """
     settings = Settings.from_env().with_local_secrets()
     instant = at
-    tokens = [f"s:{text}" for text in speech] + (digits.split() if digits else [])
+    caller = _e164_or_as_given(caller)
+    try:
+        keys = shlex.split(digits) if digits else []
+    except ValueError as exc:  # an unclosed quote
+        raise click.BadParameter(f"{exc}: feche as aspas", param_hint="--digits") from None
+    tokens = [f"s:{text}" for text in speech] + keys
     interactive = not tokens and digits is None and sys.stdin.isatty() and not as_json
     keyboard = Keyboard()
     answers = keyboard if interactive else [Answer.parse(token) for token in tokens]
@@ -104,21 +127,25 @@ def call(digits, speech, at, caller, called, menu_file, url, no_answer, as_json)
     with tempfile.TemporaryDirectory() as workdir:
         if url:
             if instant or menu_file:
-                raise click.UsageError("--at and --menu work in-process only (without --url)")
+                raise click.UsageError("--at e --menu só valem sem --url (ligação local)")
             transport = Remote(url)
+            heard_from = {"menu": url}
         else:
+            live = read_live_state(settings.database_url)
             try:
-                text, name = (
-                    (read_menu_file(menu_file), str(menu_file))
-                    if menu_file
-                    else live_or_file(settings.database_url, settings.menus_path)
-                )
-                app = sandbox_app(settings, text, Path(workdir), SettableClock(instant), name)
+                if menu_file:  # the file is tried by every caller: no draft
+                    text, name = read_menu_file(menu_file), str(menu_file)
+                    live = LiveState(live.closures)
+                else:
+                    text, name = live_or_file(settings.database_url, settings.menus_path)
+                clock = SettableClock(instant)
+                app = sandbox_app(settings, text, Path(workdir), clock, name, live)
             except MenuInvalid as invalid:
                 for problem in invalid.problems:
                     click.echo(str(problem), err=True)
                 sys.exit(1)
             transport = InProcess(app)
+            heard_from = _heard_from(name, live, caller, clock())
         phone = Phone(
             transport,
             settings.twilio_auth_token,
@@ -129,7 +156,7 @@ def call(digits, speech, at, caller, called, menu_file, url, no_answer, as_json)
         try:
             transcript = phone.call(answers)
         except httpx.HTTPError as exc:
-            raise click.ClickException(f"could not call {url}: {exc}") from None
+            raise click.ClickException(f"não foi possível ligar para {url}: {exc}") from None
         finally:
             if url:
                 transport.close()
@@ -137,11 +164,40 @@ def call(digits, speech, at, caller, called, menu_file, url, no_answer, as_json)
                 close_app(app)
 
     if as_json:
-        click.echo(json.dumps(transcript.as_dict(), ensure_ascii=False, indent=2))
+        data = heard_from | transcript.as_dict()
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     elif not interactive:
+        click.echo(_said(heard_from))
         print_turns(transcript)
     else:
         keyboard.finish(transcript)
         click.echo(f"fim da ligação: {transcript.ended}")
     if transcript.ended.startswith("http-"):
         sys.exit(1)
+
+
+def _e164_or_as_given(number: str) -> str:
+    """Test numbers are stored in E.164: "(11) 91111-2222" must find them too."""
+    from ivr.numbers import e164
+
+    try:
+        return e164(number)
+    except ValueError:
+        return number  # "anonymous" and the like are callers too
+
+
+def _heard_from(source: str, live: LiveState, caller: str, now: datetime) -> dict[str, object]:
+    """What the call plays, for the transcript: which version, which closures in force."""
+    if live.draft is not None and live.hears_draft(caller):
+        source = f"rascunho (versão {live.draft.version}), para o número de teste {caller}"
+    in_force = [
+        c.message for c in live.closures if c.start <= now and (c.end is None or now < c.end)
+    ]
+    return {"menu": source, "emergency_closures": in_force}
+
+
+def _said(heard_from: dict[str, object]) -> str:
+    said = f"menu: {heard_from['menu']}"
+    for message in heard_from.get("emergency_closures") or ():
+        said += f"\nfechamento de emergência em vigor: {message}"
+    return said

@@ -119,7 +119,7 @@ def test_call_with_a_bad_instant_or_an_unreachable_server_is_a_usage_message(run
     nowhere = runner.invoke(main, ["call", "--digits", "1", "--url", "http://127.0.0.1:9"])
     assert nowhere.exit_code == 1
     assert not isinstance(nowhere.exception, Exception) or isinstance(nowhere.exception, SystemExit)
-    assert "could not call http://127.0.0.1:9" in nowhere.output
+    assert "não foi possível ligar para http://127.0.0.1:9" in nowhere.output
 
 
 def test_call_at_a_time_without_offset_is_sao_paulo_time(runner):
