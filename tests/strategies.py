@@ -5,6 +5,7 @@ Each domain has its own titled section below; add yours as a new section.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -36,9 +37,9 @@ from ivr.menus.context import CallerEvent
 
 DTMF_KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*", "#")
 
-SPEECH_PHRASES = (
+SPEECH_PHRASES = (  # no word in two phrases: that is a lint warning
     "fiscal",
-    "nota fiscal",
+    "nota eletrônica",
     "estoque",
     "expedição",
     "financeiro",
@@ -536,3 +537,28 @@ def protocols(draw: st.DrawFn) -> str:
     )
     counter = draw(st.integers(1, 99_999))
     return with_check_digit(f"{day:%y%m%d}{counter:05d}")
+
+
+# ---------------------------------------------------------------------------
+# What callers say (ivr/menus/speech)
+#
+# ``said_around(phrase)`` wraps a phrase the way people say it: filler words
+# before and after, any letter case, sometimes without its accents.
+
+SPEECH_FILLERS = ("meu", "a", "o", "quero", "está", "por favor", "é", "preciso", "sobre")
+
+
+def _unaccented(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@st.composite
+def said_around(draw: st.DrawFn, phrase: str) -> str:
+    before = draw(st.lists(st.sampled_from(SPEECH_FILLERS), max_size=3))
+    after = draw(st.lists(st.sampled_from(SPEECH_FILLERS), max_size=2))
+    text = " ".join([*before, phrase, *after])
+    if draw(st.booleans()):
+        text = _unaccented(text)
+    case = draw(st.sampled_from([str, str.upper, str.capitalize]))
+    return case(text) + draw(st.sampled_from(["", ".", "!", "?"]))

@@ -42,9 +42,13 @@ Node kinds (``kind`` is required; every other field not listed is an error):
     ``timeout`` seconds of silence (1-60, default 5); ``retries`` attempts in
     all (1-5, default 3); ``invalid`` / ``no_input`` messages (pt-BR defaults);
     ``after_retries``: NODE, required — where the call goes after the last
-    failed attempt (an agent or the voicemail). Speech matching ignores case,
-    accents and punctuation; a phrase matches when said inside a longer
-    sentence; the longest matching phrase wins.
+    failed attempt (an agent or the voicemail). Speech matching
+    (``ivr.menus.speech``) ignores case, accents, punctuation, filler words,
+    plurals and word endings, forgives small slips of the recogniser, and
+    takes a key said by name ("dois", "2"); a phrase matches when its words
+    are said inside a longer sentence; the phrase with most words wins, and
+    a tie between two options is no match. A word in the phrases of two
+    options of one menu is a lint warning.
 ``message`` — ``say`` or ``play``, then ``next``.
 ``transfer`` — exactly one of ``number`` (E.164), ``sip`` (``sip:`` URI),
     ``queue`` (queue name), ``line`` (a line id: its queue; or ``current``:

@@ -11,7 +11,8 @@ ends, loops with no exit). Warnings are what a caller would stumble on but
 the engine can run: a menu prompt that announces a key the menu does not
 have, an option its prompt never announces, a prompt longer than about
 ``MAX_PROMPT_SECONDS`` to speak, more than ``MAX_OPTIONS`` options (how a
-prompt is read is in ``ivr.menus.announcements``).
+prompt is read is in ``ivr.menus.announcements``), a word in the speech
+phrases of two options of one menu (``ivr.menus.speech``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ivr.menus.nodes.base import Loc
 from ivr.menus.nodes.menu import MenuNode
 from ivr.menus.nodes.transfer import CURRENT
 from ivr.menus.problems import Severity, did_you_mean
+from ivr.menus.speech import shared_words
 
 
 class Report(Protocol):
@@ -378,6 +380,19 @@ def check_option_count(doc: LintInput, report: Report) -> None:
             )
 
 
+def check_shared_speech_words(doc: LintInput, report: Report) -> None:
+    """A word in the speech phrases of two options of a menu chooses neither when said alone."""
+    for node_id, node in _menus(doc):
+        for word, keys in shared_words(node.vocabulary()):
+            listed = ", ".join(repr(k) for k in keys[:-1]) + f" e {keys[-1]!r}"
+            report(
+                ("nodes", node_id, "options", keys[-1], "speech"),
+                f"a palavra {word!r} aparece nas frases de voz das opções {listed}: "
+                "dita sozinha, ela pode levar o cliente à opção errada; deixe-a em uma opção só",
+                severity="warning",
+            )
+
+
 RULES: list[Rule] = [
     check_references,
     check_reachable,
@@ -387,4 +402,5 @@ RULES: list[Rule] = [
     check_announced_keys,
     check_prompt_length,
     check_option_count,
+    check_shared_speech_words,
 ]

@@ -7,7 +7,6 @@ voicemail, say), never to a dead end.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
@@ -25,21 +24,14 @@ from ivr.menus.nodes.base import (
     say_or_play,
 )
 from ivr.menus.prompts import Prompt, parse_prompt
+from ivr.menus.speech import SpeechMatcher
+from ivr.menus.speech import normalize as normalize_speech
 from ivr.menus.turn import Turn
 
 DTMF_KEYS: tuple[str, ...] = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*", "#")
 
 DEFAULT_INVALID = parse_prompt("Desculpe, essa opção não é válida.")
 DEFAULT_NO_INPUT = parse_prompt("Desculpe, não recebemos nenhuma resposta.")
-
-
-def normalize_speech(text: str) -> str:
-    """Lower case, no accents, no punctuation, single spaces: 'Não!' -> 'nao'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    kept = "".join(
-        ch if ch.isalnum() else " " for ch in decomposed if not unicodedata.combining(ch)
-    )
-    return " ".join(kept.split())
 
 
 def _check_key(key: str) -> str:
@@ -82,7 +74,7 @@ class MenuNode(NodeModel):
     takes_input = True
 
     # Precomputed at load time so a step only looks things up.
-    _phrases: tuple[tuple[str, str], ...] = PrivateAttr(default=())  # (" padded ", key)
+    _matcher: SpeechMatcher | None = PrivateAttr(default=None)
     _hints: tuple[str, ...] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
@@ -102,23 +94,18 @@ class MenuNode(NodeModel):
         return self
 
     def model_post_init(self, context: object, /) -> None:
-        phrases = [
-            (f" {normalize_speech(p)} ", key)
-            for key, option in self.options.items()
-            for p in option.speech or ()
-        ]
-        phrases.sort(key=lambda item: -len(item[0]))  # longest phrase wins
-        self._phrases = tuple(phrases)
-        hints = tuple(p for option in self.options.values() for p in option.speech or ())
+        vocabulary = self.vocabulary()
+        self._matcher = SpeechMatcher.build(vocabulary, self.options) if vocabulary else None
+        hints = tuple(p for phrases in vocabulary.values() for p in phrases)
         self._hints = hints or None
 
+    def vocabulary(self) -> dict[str, tuple[str, ...]]:
+        """What may be said for each key that has speech phrases."""
+        return {key: option.speech for key, option in self.options.items() if option.speech}
+
     def match_speech(self, heard: str) -> str | None:
-        """The key of the option whose phrase the caller said, if any."""
-        padded = f" {normalize_speech(heard)} "
-        for phrase, key in self._phrases:
-            if phrase in padded:
-                return key
-        return None
+        """The key of the option the caller asked for by voice, if any (``ivr.menus.speech``)."""
+        return self._matcher.match(heard) if self._matcher is not None else None
 
     def flow_targets(self) -> Iterator[tuple[Loc, str]]:
         yield ("after_retries",), self.after_retries
