@@ -31,7 +31,7 @@ import holidays
 import pytz
 
 from hours.calendar import Calendar
-from hours.schedule import SHIPPED_SCHEDULES, parse_schedules
+from hours.schedules_section import SHIPPED_SCHEDULES, parse_schedules
 
 SP = ZoneInfo("America/Sao_Paulo")
 N = 20_000

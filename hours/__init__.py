@@ -4,7 +4,9 @@ business-time arithmetic and the spoken "we reopen at ..." phrases.
 Plain Python: no Flask, no database, no clock. Time is always a parameter and
 must be timezone-aware.
 
-- ``hours.schedule``: ``Schedule`` data and ``parse_schedules`` (the YAML shape).
+- ``hours.clock``: where "now" comes from (``Clock``), and ``require_aware``.
+- ``hours.schedule``: ``Schedule`` and its parts, plain frozen data.
+- ``hours.schedules_section``: ``parse_schedules``, the ``schedules:`` section of a menu.
 - ``hours.calendar``: ``Calendar``: status, next opening, business-time arithmetic, slots.
 - ``hours.phrases``: pt-BR sentences for the caller.
 - ``hours.oracle``: ``Hours``, what the IVR engine asks (``is_open``, ``closed_phrase``).
@@ -13,7 +15,8 @@ must be timezone-aware.
 
 from hours.calendar import Calendar, NaiveDatetime, NoOpening, Reason, Slot, Status
 from hours.oracle import Hours, UnknownSchedule
-from hours.schedule import EmergencyClosure, Schedule, ScheduleError, parse_schedules
+from hours.schedule import EmergencyClosure, Schedule
+from hours.schedules_section import ScheduleError, parse_schedules
 
 __all__ = [
     "Calendar",

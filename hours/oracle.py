@@ -21,7 +21,8 @@ from typing import Any
 
 from hours.calendar import Calendar, EmergencySource, Status
 from hours.phrases import closed_phrase
-from hours.schedule import SHIPPED_SCHEDULES, Schedule, parse_schedules
+from hours.schedule import Schedule
+from hours.schedules_section import SHIPPED_SCHEDULES, parse_schedules
 
 __all__ = ["DEFAULT_SCHEDULE", "Hours", "UnknownSchedule"]
 

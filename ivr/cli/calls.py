@@ -98,7 +98,7 @@ def calls() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the calls as JSON (numbers masked).")
 def list_calls(limit: int, as_json: bool) -> None:
     """The most recent calls, newest first, one line each."""
-    from ivr.storage.call_log import recent_calls
+    from ivr.storage.call_records import recent_calls
 
     with configured_session() as session:
         rows = recent_calls(session, limit)
@@ -130,7 +130,7 @@ def _keys(step: CallStep) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the call and its steps as JSON.")
 def show_call(call_sid: str, show_number: bool, as_json: bool) -> None:
     """One call: who (masked), when, how it ended, and each step of its path."""
-    from ivr.storage.call_log import get_call
+    from ivr.storage.call_records import get_call
 
     with configured_session() as session:
         call = get_call(session, call_sid)

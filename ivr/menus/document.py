@@ -23,7 +23,7 @@ Top level (a mapping)::
           max_attempts: 3     # calls before the callback fails and becomes a ticket
           retry_minutes: 30   # wait before calling again (inside business hours)
           max_simultaneous: 2 # callbacks of the line ringing at once
-    schedules: {...}          # optional: schedule name -> schedule (see hours.schedule);
+    schedules: {...}          # optional: schedule name -> schedule (see hours.schedules_section);
                               # parsed by the calendar into Menu.schedules
     nodes:                    # required: node id -> node
       NODE_ID: {kind: ..., ...}

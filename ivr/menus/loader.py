@@ -22,7 +22,8 @@ import yaml
 from babel.dates import format_date
 from pydantic import BaseModel, ValidationError
 
-from hours.schedule import Schedule, ScheduleError, parse_schedules
+from hours.schedule import Schedule
+from hours.schedules_section import ScheduleError, parse_schedules
 from hours.validation import say
 from ivr.menus.document import DocumentHead, Menu, ProductLine
 from ivr.menus.lint import LintInput, lint

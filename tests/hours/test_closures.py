@@ -7,7 +7,8 @@ from datetime import datetime
 import pytest
 
 from hours.calendar import Calendar, Reason
-from hours.schedule import EmergencyClosure, parse_schedules
+from hours.schedule import EmergencyClosure
+from hours.schedules_section import parse_schedules
 from tests.hours.conftest import SP
 
 CONFIG = {

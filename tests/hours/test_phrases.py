@@ -16,7 +16,8 @@ from hours.phrases import (
     spoken_time,
     spoken_when,
 )
-from hours.schedule import CITY, EmergencyClosure, Schedule, Shift, parse_schedules
+from hours.schedule import CITY, EmergencyClosure, Schedule, Shift
+from hours.schedules_section import parse_schedules
 from tests.hours.conftest import SP
 
 

@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 import yaml
 
-from hours.schedule import ScheduleError, Shift, parse_schedules
+from hours.schedule import Shift
+from hours.schedules_section import ScheduleError, parse_schedules
 
 EXAMPLE = """
 schedules:
@@ -144,7 +145,7 @@ def test_problems_carry_their_location_for_a_located_loader():
 
 def test_built_in_schedules_match_the_shipped_menu(shipped) -> None:
     """A menu without `schedules:` gets the shipped line's hours (minus its closures)."""
-    from hours.schedule import SHIPPED_SCHEDULES, parse_schedules
+    from hours.schedules_section import SHIPPED_SCHEDULES, parse_schedules
 
     built_in = parse_schedules(SHIPPED_SCHEDULES)
     assert set(built_in) == set(shipped)

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
 from ivr.menus.actions import Outcome
-from ivr.storage.call_log import CallLog, get_call, recent_calls
+from ivr.storage.call_log import CallLog
+from ivr.storage.call_records import get_call, recent_calls
 from ivr.storage.db import make_engine, session_factory
 from ivr.storage.models import Call, CallStep
 
