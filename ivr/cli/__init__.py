@@ -13,6 +13,7 @@ from ivr.cli.menu_tests import test_menus
 from ivr.cli.menus import menus
 from ivr.cli.serve import serve
 from ivr.cli.tickets import tickets
+from ivr.cli.worker import worker
 from ivr.settings import SettingsError
 
 
@@ -32,6 +33,7 @@ def main() -> None:
 
 
 main.add_command(serve)
+main.add_command(worker)
 menus.add_command(test_menus)
 main.add_command(menus)
 main.add_command(call)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import getpass
+from datetime import datetime
 from pathlib import Path
 
 import click
 
-from hours.clock import utc_now
+from hours.clock import RunningClock, utc_now
+from ivr.cli.params import Instant
 from ivr.settings import Settings
 
 
@@ -32,12 +34,24 @@ def prepare(settings: Settings) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
-def serve(host: str, port: int, threads: int) -> None:
-    """Migrate, publish menus.yaml if nothing is live, and serve the webhooks."""
+@click.option(
+    "--at",
+    type=Instant(),
+    default=None,
+    help="Start the clock at this instant and let it run (staging, tests).",
+)
+def serve(host: str, port: int, threads: int, at: datetime | None) -> None:
+    """Migrate, publish menus.yaml if nothing is live, serve the webhooks and run the worker."""
     from gunicorn.app.base import BaseApplication
+
+    from ivr.worker import build_worker
 
     settings = Settings.from_env()
     prepare(settings)
+    clock = RunningClock(at) if at else utc_now
+    # The worker runs in this (gunicorn's master) process, once, whatever the
+    # number of web workers; create_app() never starts one.
+    worker = build_worker(settings, clock)
 
     class _Server(BaseApplication):  # gunicorn's documented embedding API
         def load_config(self) -> None:
@@ -45,10 +59,16 @@ def serve(host: str, port: int, threads: int) -> None:
             self.cfg.set("workers", 1)
             self.cfg.set("threads", threads)
             self.cfg.set("accesslog", "-")
+            self.cfg.set("when_ready", lambda _arbiter: worker.start())
+            self.cfg.set("on_exit", lambda _arbiter: worker.stop())
 
         def load(self):
             from ivr.app import create_app
 
-            return create_app(settings)
+            return create_app(settings, clock=clock)
 
-    _Server().run()
+    try:
+        _Server().run()
+    finally:
+        worker.stop()
+        worker.engine.dispose()

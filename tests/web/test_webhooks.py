@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from sqlalchemy.orm import Session
 
 from ivr.simulator import Answer, Phone
-from ivr.storage import call_log as call_log_module
+from ivr.storage import call_records
 from tests.web.conftest import AUTH_TOKEN
 
 
@@ -26,7 +26,7 @@ def calls_in_db(app) -> int:
     services = app.extensions["ivr"]
     services.call_log.flush()
     with Session(app.extensions["ivr"].engine) as session:
-        return len(call_log_module.recent_calls(session, 100))
+        return len(call_records.recent_calls(session, 100))
 
 
 def test_signed_incoming_call_gets_portuguese_gather(app, phone):
@@ -119,7 +119,7 @@ def test_nobody_answering_leads_to_voicemail(app):
     recorded = next(t for t in transcript.turns if "RecordingUrl" in t.params)
     app.extensions["ivr"].call_log.flush()
     with Session(app.extensions["ivr"].engine) as session:
-        call = call_log_module.get_call(session, transcript.call_sid)
+        call = call_records.get_call(session, transcript.call_sid)
         assert call.outcome == "voicemail"
         assert call.recording_url == recorded.params["RecordingUrl"]
         assert call.recording_duration == 12
@@ -139,7 +139,7 @@ def test_an_empty_voicemail_is_not_confirmed_and_the_log_says_no_message(app):
     assert not any("RecordingUrl" in turn.params for turn in transcript.turns)
     app.extensions["ivr"].call_log.flush()
     with Session(app.extensions["ivr"].engine) as session:
-        call = call_log_module.get_call(session, transcript.call_sid)
+        call = call_records.get_call(session, transcript.call_sid)
         assert (call.outcome, call.outcome_detail) == ("no_message", "recado")
         assert call.recording_url is None
 
@@ -158,7 +158,7 @@ def test_a_zero_second_recording_posted_to_the_action_gets_one_more_try(app, pho
     assert root.find("Record") is not None
     app.extensions["ivr"].call_log.flush()
     with Session(app.extensions["ivr"].engine) as session:
-        call = call_log_module.get_call(session, "CA" + "7" * 32)
+        call = call_records.get_call(session, "CA" + "7" * 32)
         assert call.recording_url is None and call.outcome is None
 
 
@@ -166,7 +166,7 @@ def test_call_log_records_path_keys_and_outcome(app, phone):
     transcript = phone.call([Answer.parse(d) for d in ("2", "3", "1")])
     app.extensions["ivr"].call_log.flush()
     with Session(app.extensions["ivr"].engine) as session:
-        call = call_log_module.get_call(session, transcript.call_sid)
+        call = call_records.get_call(session, transcript.call_sid)
         assert call is not None
         assert call.outcome == "transferred"
         assert "suporte-fiscal" in call.outcome_detail
@@ -182,7 +182,7 @@ def test_replayed_webhook_writes_nothing_twice(app, phone):
         phone.signed_post(turn.url, turn.params)
     app.extensions["ivr"].call_log.flush()
     with Session(app.extensions["ivr"].engine) as session:
-        call = call_log_module.get_call(session, transcript.call_sid)
+        call = call_records.get_call(session, transcript.call_sid)
         steps = [step.step for step in call.steps]
         assert len(steps) == len(set(steps)) == len(transcript.turns)
     assert calls_in_db(app) == 1
@@ -248,7 +248,7 @@ def test_odd_numbers_in_twilio_fields_never_fail_the_webhook(app, phone):
         assert ET.fromstring(response.data).find("Hangup") is not None
     app.extensions["ivr"].call_log.flush()
     with Session(app.extensions["ivr"].engine) as session:
-        call = call_log_module.get_call(session, "CA" + "6" * 32)
+        call = call_records.get_call(session, "CA" + "6" * 32)
         assert call is not None and call.recording_url == "https://api.twilio.com/rec/RE1"
 
 

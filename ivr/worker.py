@@ -1,0 +1,122 @@
+"""The one place background work is scheduled: ``ivr worker``, or inside ``ivr serve``.
+
+APScheduler 3's ``BackgroundScheduler`` is only the ticker. Our tables are
+the truth: every tick, a job reads what is due from the database (the
+tickets outbox, due callbacks) and claims it, so no job store is shared
+between processes and a restart loses nothing. Nothing else starts
+threads for background work, and ``create_app()`` never starts a worker:
+gunicorn's processes would each run one by accident.
+
+A job is a plain function called with no arguments every ``seconds``;
+whatever it needs (the engine, the settings, the clock) it takes from the
+worker when it is registered, in :func:`build_worker`::
+
+    worker.add_job("tickets-outbox", lambda: deliver_due(worker.engine, worker.clock()), 5)
+
+A job never runs twice at once (a slow run makes the next ticks coalesce),
+and a job that raises is logged and tried again at its next tick.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine
+
+from hours.clock import Clock, utc_now
+from ivr.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    """A periodic job: its name (for logs), what to call, and how often."""
+
+    name: str
+    func: Callable[[], object]
+    seconds: float
+
+
+class Worker:
+    """The background jobs of one process, ticked by APScheduler."""
+
+    def __init__(self, engine: Engine, settings: Settings, clock: Clock = utc_now) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.clock = clock
+        self.jobs: list[JobSpec] = []
+        self._scheduler: BackgroundScheduler | None = None
+
+    def add_job(self, name: str, func: Callable[[], object], seconds: float) -> JobSpec:
+        """Run ``func()`` every ``seconds``, the first time right after :meth:`start`."""
+        if seconds <= 0:
+            raise ValueError(f"job {name!r}: seconds must be positive")
+        if any(job.name == name for job in self.jobs):
+            raise ValueError(f"job {name!r} is already registered")
+        job = JobSpec(name, func, seconds)
+        self.jobs.append(job)
+        if self._scheduler is not None:
+            self._schedule(self._scheduler, job)
+        return job
+
+    @property
+    def running(self) -> bool:
+        return self._scheduler is not None and self._scheduler.running
+
+    def start(self) -> None:
+        """Start ticking (idempotent); returns at once, the jobs run on their own threads."""
+        if self.running:
+            return
+        scheduler = BackgroundScheduler(timezone=UTC, daemon=True)
+        for job in self.jobs:
+            self._schedule(scheduler, job)
+        scheduler.start()
+        self._scheduler = scheduler
+        log.info("worker started: %s", ", ".join(j.name for j in self.jobs) or "no jobs")
+
+    def stop(self, wait: bool = True) -> None:
+        """Stop ticking; with ``wait``, let the runs under way finish first."""
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=wait)
+            log.info("worker stopped")
+
+    def _schedule(self, scheduler: BackgroundScheduler, job: JobSpec) -> None:
+        scheduler.add_job(
+            _logged(job),
+            IntervalTrigger(seconds=job.seconds, timezone=UTC),
+            id=job.name,
+            name=job.name,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            # APScheduler's own time, not ours: it only decides when to tick.
+            next_run_time=utc_now() + timedelta(milliseconds=10),
+        )
+
+
+def _logged(job: JobSpec) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            job.func()
+        except Exception:  # the next tick tries again; the worker keeps going
+            log.exception("worker job %s failed", job.name)
+
+    return run
+
+
+def build_worker(settings: Settings, clock: Clock = utc_now) -> Worker:
+    """The worker with every background job of the product registered.
+
+    New periodic work (the tickets outbox, the callbacks dispatcher) is
+    registered here, with ``worker.add_job(name, func, seconds)``.
+    """
+    from ivr.storage.db import make_engine
+
+    return Worker(make_engine(settings.database_url), settings, clock)
