@@ -186,6 +186,9 @@ class TomTicketStore:
 
     def _ensure_customer(self, ticket: NewTicket, customer_id: str, id_type: str) -> None:
         """Create the customer unless TomTicket already knows it."""
+        # customer/details is in the official KB, its parameter names are
+        # [unconfirmed]: we send create's names. Whatever its answer, a failed
+        # customer/new is checked against a second lookup before giving up.
         query = {"customer_id": customer_id, "customer_id_type": id_type}
         response = self._request("GET", "customer/details", params=query)
         body = json_body(response)
