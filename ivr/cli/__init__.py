@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ivr.cli.call import call
+from ivr.cli.callbacks import callbacks_group
 from ivr.cli.calls import calls
 from ivr.cli.closures import close, list_closures, reopen
 from ivr.cli.db import db
@@ -41,6 +42,7 @@ main.add_command(calls)
 
 main.add_command(db)
 main.add_command(tickets)
+main.add_command(callbacks_group)
 for _command in (close, reopen, list_closures):
     hours.add_command(_command)
 main.add_command(hours)
