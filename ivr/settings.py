@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     # E.164 number a caller is sent to when a step fails; else the queue below.
     fallback_number: str = Field("", validation_alias="IVR_FALLBACK_NUMBER")
     fallback_queue: str = Field("suporte", validation_alias="IVR_FALLBACK_QUEUE")
+    # When set, GET /metrics answers only "Authorization: Bearer <token>".
+    metrics_token: str = Field("", repr=False, validation_alias="IVR_METRICS_TOKEN")
     # Outbound callback calls per second, across all processes (Twilio's account limit).
     callback_cps: float = Field(1.0, gt=0, validation_alias="IVR_CALLBACK_CPS")
 

@@ -1,8 +1,15 @@
-"""Operational routes: ``/healthz`` and Prometheus' ``/metrics``."""
+"""Operational routes: ``/healthz`` and Prometheus' ``/metrics``.
+
+``/metrics`` tells call volumes and failures to whoever asks; with
+``IVR_METRICS_TOKEN`` set it answers only a scraper that sends the token as
+``Authorization: Bearer <token>`` (Prometheus' ``authorization`` setting).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app
+import hmac
+
+from flask import Blueprint, Response, current_app, request
 
 bp = Blueprint("operations", __name__)
 
@@ -14,5 +21,20 @@ def healthz() -> Response:
 
 @bp.get("/metrics")
 def prometheus() -> Response:
-    metrics = current_app.extensions["ivr"].metrics
-    return Response(metrics.exposition(), content_type="text/plain; version=0.0.4")
+    services = current_app.extensions["ivr"]
+    token = services.settings.metrics_token
+    if token and not _bearer_is(token):
+        return Response(
+            "unauthorized\n",
+            status=401,
+            content_type="text/plain",
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
+    return Response(services.metrics.exposition(), content_type="text/plain; version=0.0.4")
+
+
+def _bearer_is(token: str) -> bool:
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode(), token.encode())
