@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from ivr.cli.db import configured_session
+from ivr.cli.params import Instant
 from ivr.numbers import masked
 from ivr.storage.models import Call, CallStep
 
@@ -38,20 +39,32 @@ def transfer_target(detail: str) -> str:
     return f"queue:{detail}"
 
 
+# How each stored outcome reads (``--outcome`` takes the stored names).
+OUTCOMES = {
+    "transferred": "transferida",
+    "voicemail": "recado",
+    "no_message": "recado vazio",
+    "hung_up": "desligou",
+    "timed_out": "sem resposta",
+    "error": "erro",
+}
+
+
 def outcome_text(call: Call) -> str:
-    """How the call ended in a few words, e.g. ``transferred → queue:suporte-erp``."""
+    """How the call ended in a few words, e.g. ``transferida → queue:suporte-erp``."""
     detail = call.outcome_detail or ""
+    said = OUTCOMES.get(call.outcome or "", call.outcome or "")
     match call.outcome:
         case None:
-            return "in progress" if call.ended_at is None else "—"
+            return "em andamento" if call.ended_at is None else "—"
         case "transferred":
-            return f"transferred → {transfer_target(detail)}"
-        case "voicemail":
-            return "voicemail"
+            return f"{said} → {transfer_target(detail)}"
+        case "voicemail" | "no_message":
+            return said
         case "hung_up" | "timed_out":
-            return f"{call.outcome} in {detail}" if detail else call.outcome
+            return f"{said} em {detail}" if detail else said
         case _:
-            return f"{call.outcome}: {detail}" if detail else call.outcome
+            return f"{said}: {detail}" if detail else said
 
 
 def call_data(call: Call, *, show_number: bool = False) -> dict[str, Any]:
@@ -91,36 +104,66 @@ def calls() -> None:
     """The call log: recent calls and the path each one took."""
 
 
+_COLUMNS = ("INÍCIO", "CHAMADA", "DE", "LINHA", "SITUAÇÃO", "DESFECHO")
+
+
 @calls.command("list")
 @click.option(
     "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many calls."
 )
+@click.option(
+    "--outcome",
+    type=click.Choice(list(OUTCOMES)),
+    default=None,
+    help="Only calls that ended so: " + ", ".join(f"{k} ({v})" for k, v in OUTCOMES.items()),
+)
+@click.option("--line", default=None, help="Only calls that chose this product line, e.g. erp.")
+@click.option(
+    "--since",
+    type=Instant(),
+    default=None,
+    help="Only calls started then or later, e.g. 2026-11-24 or 2026-11-24T13:30 (São Paulo).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the calls as JSON (numbers masked).")
-def list_calls(limit: int, as_json: bool) -> None:
-    """The most recent calls, newest first, one line each."""
+def list_calls(
+    limit: int, outcome: str | None, line: str | None, since: datetime | None, as_json: bool
+) -> None:
+    """The most recent calls, newest first, one line each under column headers."""
     from ivr.storage.call_records import recent_calls
 
     with configured_session() as session:
-        rows = recent_calls(session, limit)
+        rows = recent_calls(session, limit, outcome=outcome, line=line, since=since)
         if as_json:
             data = [call_data(call) for call in rows]
             click.echo(json.dumps(data, ensure_ascii=False, indent=2))
             return
         if not rows:
-            click.echo("no calls yet")
-        for call in rows:
-            click.echo(
-                f"{local_time(call.started_at)}  {call.call_sid}  {masked(call.from_number):<17} "
-                f"{call.line or '—':<10} {call.status or '—':<11} {outcome_text(call)}"
+            filtered = outcome is not None or line is not None or since is not None
+            click.echo("nenhuma ligação com esses filtros" if filtered else "nenhuma ligação ainda")
+            return
+        table = [_COLUMNS] + [
+            (
+                local_time(call.started_at),
+                call.call_sid,
+                masked(call.from_number),
+                call.line or "—",
+                call.status or "—",
+                outcome_text(call),
             )
+            for call in rows
+        ]
+        widths = [max(len(row[i]) for row in table) for i in range(len(_COLUMNS) - 1)]
+        for row in table:
+            cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+            click.echo("  ".join([*cells, row[-1]]))
 
 
 def _keys(step: CallStep) -> str:
     parts = []
     if step.digits:
-        parts.append(f"keys {step.digits}")
+        parts.append(f"teclas {step.digits}")
     if step.speech:
-        parts.append(f'said "{step.speech}"')
+        parts.append(f'disse "{step.speech}"')
     return ", ".join(parts)
 
 
@@ -135,7 +178,7 @@ def show_call(call_sid: str, show_number: bool, as_json: bool) -> None:
     with configured_session() as session:
         call = get_call(session, call_sid)
         if call is None:
-            raise click.ClickException(f"no call {call_sid} in the call log")
+            raise click.ClickException(f"a ligação {call_sid} não está no registro de ligações")
         if as_json:
             data = call_data(call, show_number=show_number)
             data["steps"] = [step_data(step) for step in call.steps]
@@ -143,27 +186,27 @@ def show_call(call_sid: str, show_number: bool, as_json: bool) -> None:
             return
         caller = call.from_number if show_number else masked(call.from_number)
         duration = f" ({call.duration} s)" if call.duration is not None else ""
-        version = f"version {call.menu_version}" if call.menu_version is not None else "—"
-        click.echo(f"call {call.call_sid}")
-        click.echo(f"  started   {local_time(call.started_at)} (America/Sao_Paulo)")
-        click.echo(f"  from      {caller}")
-        click.echo(f"  to        {call.to_number or '—'}")
-        click.echo(f"  line      {call.line or '—'}")
+        version = f"versão {call.menu_version}" if call.menu_version is not None else "—"
+        click.echo(f"ligação {call.call_sid}")
+        click.echo(f"  início    {local_time(call.started_at)} (America/Sao_Paulo)")
+        click.echo(f"  de        {caller}")
+        click.echo(f"  para      {call.to_number or '—'}")
+        click.echo(f"  linha     {call.line or '—'}")
         click.echo(f"  menu      {version}")
-        click.echo(f"  status    {call.status or '—'}{duration}")
-        click.echo(f"  outcome   {outcome_text(call)}")
+        click.echo(f"  situação  {call.status or '—'}{duration}")
+        click.echo(f"  desfecho  {outcome_text(call)}")
         if call.recording_url:
             length = (
                 f" ({call.recording_duration} s)" if call.recording_duration is not None else ""
             )
-            click.echo(f"  recording {call.recording_url}{length}")
-        click.echo("path:")
+            click.echo(f"  gravação  {call.recording_url}{length}")
+        click.echo("caminho:")
         if not call.steps:
-            click.echo("  (no steps logged)")
+            click.echo("  (nenhum passo registrado)")
         for step in call.steps:
             parts = [f"  #{step.step:<3} {step.node:<20} {_keys(step) or '—':<16}"]
             if step.path:
-                parts.append("entered " + " → ".join(step.path))
+                parts.append("entrou em " + " → ".join(step.path))
             if step.outcome:
                 parts.append(f"[{step.outcome}]")
             click.echo(" ".join(parts).rstrip())

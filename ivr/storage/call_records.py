@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
 
+from hours.clock import require_aware
 from ivr.menus.actions import Outcome
 from ivr.storage.models import Call, CallStep
 
@@ -357,7 +358,23 @@ def get_call(session: Session, call_sid: str) -> Call | None:
     return session.scalars(stmt).first()
 
 
-def recent_calls(session: Session, limit: int = 50) -> list[Call]:
-    """The most recently started calls, newest first."""
-    stmt = select(Call).order_by(Call.started_at.desc(), Call.call_sid).limit(limit)
+def recent_calls(
+    session: Session,
+    limit: int = 50,
+    *,
+    outcome: str | None = None,
+    line: str | None = None,
+    since: datetime | None = None,
+) -> list[Call]:
+    """The most recently started calls, newest first; only those that ended with
+    ``outcome``, chose ``line`` or started at ``since`` or later, when given."""
+    stmt = select(Call)
+    if outcome is not None:
+        stmt = stmt.where(Call.outcome == outcome)
+    if line is not None:
+        stmt = stmt.where(Call.line == line)
+    if since is not None:
+        require_aware(since, "since")
+        stmt = stmt.where(Call.started_at >= since)
+    stmt = stmt.order_by(Call.started_at.desc(), Call.call_sid).limit(limit)
     return list(session.scalars(stmt))

@@ -55,7 +55,11 @@ def placed(app, clock):
 
 
 def test_list_is_newest_first_with_the_number_masked_and_the_outcome(ivr, placed):
-    lines = ivr("calls", "list").splitlines()
+    header, *lines = ivr("calls", "list").splitlines()
+    assert header.split() == ["INÍCIO", "CHAMADA", "DE", "LINHA", "SITUAÇÃO", "DESFECHO"]
+    # every column starts under its header
+    for column in ("CHAMADA", "DE", "LINHA", "SITUAÇÃO", "DESFECHO"):
+        assert lines[2][header.index(column) - 2 : header.index(column)] == "  ", column
     assert [line.split()[2] for line in lines] == [
         placed["hung_up"],
         placed["voicemail"],
@@ -65,16 +69,33 @@ def test_list_is_newest_first_with_the_number_masked_and_the_outcome(ivr, placed
     assert lines[2].startswith("24/11/2026 10h00")
     assert all("+55 •• ••••-4321" in line for line in lines)
     assert HIDDEN not in "\n".join(lines)
-    assert lines[0].endswith("hung_up in principal")
-    assert lines[1].endswith("voicemail")
-    assert lines[2].endswith("transferred → queue:suporte-erp")
+    assert lines[0].endswith("desligou em principal")
+    assert lines[1].endswith("recado")
+    assert lines[2].endswith("transferida → queue:suporte-erp")
     assert " erp " in lines[2]
 
 
 def test_list_limit_keeps_the_newest(ivr, placed):
-    lines = ivr("calls", "list", "--limit", "1").splitlines()
+    _header, *lines = ivr("calls", "list", "--limit", "1").splitlines()
     assert len(lines) == 1
     assert placed["hung_up"] in lines[0]
+
+
+def sids(output: str) -> list[str]:
+    return [line.split()[2] for line in output.splitlines()[1:]]
+
+
+def test_list_filters_by_outcome_line_and_start(ivr, placed):
+    assert sids(ivr("calls", "list", "--outcome", "voicemail")) == [placed["voicemail"]]
+    assert sids(ivr("calls", "list", "--outcome", "transferred")) == [placed["erp"]]
+    assert sids(ivr("calls", "list", "--line", "erp")) == [placed["erp"]]
+    # a time without an offset is São Paulo time, as everywhere
+    since = sids(ivr("calls", "list", "--since", "2026-11-24T10:01"))
+    assert since == [placed["hung_up"], placed["voicemail"]]
+    both = ivr("calls", "list", "--since", "2026-11-24T10:01", "--outcome", "hung_up", "--json")
+    assert [row["call_sid"] for row in json.loads(both)] == [placed["hung_up"]]
+    assert ivr("calls", "list", "--line", "wms") == "nenhuma ligação com esses filtros\n"
+    assert "--outcome" in ivr("calls", "list", "--outcome", "talvez", code=2)
 
 
 def test_list_json_is_masked(ivr, placed):
@@ -89,23 +110,23 @@ def test_show_gives_the_keys_and_nodes_of_each_step(ivr, placed):
     output = ivr("calls", "show", placed["erp"])
     assert "+55 •• ••••-4321" in output
     assert HIDDEN not in output
-    assert "outcome   transferred → queue:suporte-erp" in output
-    steps = output.split("path:\n")[1].splitlines()
-    assert ["keys 2" in steps[1], "keys 1" in steps[2], "keys 1" in steps[3]] == [True] * 3
-    assert "principal" in steps[1] and "entered produtos" in steps[1]
-    assert "entered linha_horario → atendente_linha" in steps[3]
-    assert "recording" not in output
+    assert "desfecho  transferida → queue:suporte-erp" in output
+    steps = output.split("caminho:\n")[1].splitlines()
+    assert ["teclas 2" in steps[1], "teclas 1" in steps[2], "teclas 1" in steps[3]] == [True] * 3
+    assert "principal" in steps[1] and "entrou em produtos" in steps[1]
+    assert "entrou em linha_horario → atendente_linha" in steps[3]
+    assert "gravação" not in output
 
 
 def test_show_a_voicemail_gives_the_recording(ivr, placed):
     output = ivr("calls", "show", placed["voicemail"])
-    assert "outcome   voicemail" in output
-    assert f"recording {placed['recording']} (12 s)" in output
+    assert "desfecho  recado" in output
+    assert f"gravação  {placed['recording']} (12 s)" in output
 
 
 def test_the_full_number_only_with_show_number(ivr, placed):
     assert CALLER not in ivr("calls", "show", placed["erp"])
-    assert f"from      {CALLER}" in ivr("calls", "show", placed["erp"], "--show-number")
+    assert f"de        {CALLER}" in ivr("calls", "show", placed["erp"], "--show-number")
     data = json.loads(ivr("calls", "show", placed["erp"], "--json"))
     assert data["from"] == "+55 •• ••••-4321"
     assert [step["digits"] for step in data["steps"] if step["digits"]] == ["2", "1", "1"]
@@ -115,7 +136,7 @@ def test_the_full_number_only_with_show_number(ivr, placed):
 
 
 def test_show_an_unknown_call_fails(ivr, placed):
-    assert "no call CAnope" in ivr("calls", "show", "CAnope", code=1)
+    assert "a ligação CAnope não está" in ivr("calls", "show", "CAnope", code=1)
 
 
 @pytest.mark.parametrize(
