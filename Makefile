@@ -20,6 +20,7 @@ run: $(STAMP)  ## migrate the database, publish menus.yaml if needed, serve on :
 
 test: $(STAMP)  ## the whole suite (SQLite, and PostgreSQL when its server is installed)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)  ## ruff, and the shipped menu through the menu linter
