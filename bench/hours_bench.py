@@ -31,6 +31,7 @@ import holidays
 import pytz
 
 from hours.calendar import Calendar
+from hours.schedule import CITY
 from hours.schedules_section import SHIPPED_SCHEDULES, parse_schedules
 
 SP = ZoneInfo("America/Sao_Paulo")
@@ -59,7 +60,7 @@ def yardstick(closed_days: list[date] = ()) -> businesstimedelta.Rules:
     """The shipped schedule in businesstimedelta; closure days join the holiday table
     (its list-of-dates HolidayRule fails once past its last date)."""
     tz = pytz.timezone("America/Sao_Paulo")
-    table = holidays.country_holidays("BR", subdiv="SP", years=range(2025, 2030))
+    table = holidays.country_holidays("BR", subdiv=CITY, years=range(2025, 2030))
     table.update({d: "Férias" for d in closed_days})
     days = [0, 1, 2, 3, 4]
     return businesstimedelta.Rules(

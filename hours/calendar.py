@@ -94,7 +94,8 @@ class Status:
     holiday: str | None  # today's holiday (counted by the schedule), open or not
     closes_at: datetime | None
     next_open: datetime | None
-    # Today's open periods (closures and emergencies taken out), and the reason
+    # Today's open periods in UTC (closures and emergencies taken out; left in
+    # UTC so that a status query pays nothing for them), and the reason
     # of the schedule closure that took away the end of today's hours, if one
     # did: what "Hoje, véspera de Natal, nosso atendimento foi só até o
     # meio-dia." needs.
@@ -363,7 +364,7 @@ class Calendar:
             holiday=day.holiday,
             closes_at=closes_at.astimezone(tz) if closes_at is not None else None,
             next_open=next_open.astimezone(tz) if next_open is not None else None,
-            today=tuple((s.astimezone(tz), e.astimezone(tz)) for s, e in intervals),
+            today=intervals,
             day_closure=day.cut_by,
         )
 

@@ -218,15 +218,15 @@ def _closure_phrase(status: Status, reason: str, we_return: str) -> str:
             return f"{lead} não temos atendimento. {we_return}"
         return f"Hoje não temos atendimento por causa {_of(reason)}. {we_return}"
     if earlier and not later_today:
-        return f"{lead} nosso atendimento foi só {_until(earlier[-1])}. {we_return}"
+        return f"{lead} nosso atendimento foi só {_until(earlier[-1], status)}. {we_return}"
     if not earlier:
         return f"{lead} nosso atendimento começa só {_at(status.next_open)}."  # type: ignore[arg-type]
     return f"{lead} estamos sem atendimento agora. {we_return}"
 
 
-def _until(end: datetime) -> str:
+def _until(end: datetime, status: Status) -> str:
     """ "até as 11h45", "até o meio-dia", "até a meia-noite", "até a 1h"."""
-    text = spoken_time(end)
+    text = spoken_time(end.astimezone(status.at.tzinfo))
     if text == "12h":
         return "até o meio-dia"
     if text in ("0h", "24h"):
@@ -262,7 +262,7 @@ def closed_phrase(status: Status) -> str:
         starts = f"Nosso atendimento começa {back}." if back else returns
         last = _last_today(status)
         if cut is not None and last is not None:
-            return f"{starts} {_closure_lead(cut, status)} vamos atender só {_until(last)}."
+            return f"{starts} {_closure_lead(cut, status)} vamos atender só {_until(last, status)}."
         return starts
     if reason is Reason.AFTER_HOURS:
         if cut is not None and status.today:
