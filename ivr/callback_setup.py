@@ -6,6 +6,7 @@ command line, so each builds the dispatcher's collaborators the same way.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
@@ -16,7 +17,10 @@ from callbacks.tickets import failure_ticket
 from hours.clock import Clock
 from hours.oracle import Hours
 from ivr.menus.document import Menu
+from ivr.menus.loader import load_menu
 from ivr.settings import Settings
+from ivr.storage.closures import ClosureCache
+from ivr.storage.menu_versions import VersionCache
 
 DEFAULT_POLICY = CallbackPolicy()
 
@@ -48,6 +52,29 @@ def live_ticket_hook(versions: Any, store: str):
         return release.hours, schedules, names
 
     return failure_ticket(hours_of, store)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveMenu:
+    """A published menu version as the dispatcher reads it: lines and their calendars."""
+
+    menu: Menu
+    hours: Hours
+
+
+def live_menus(engine: Engine, clock: Clock) -> VersionCache[LiveMenu]:
+    """The live menu for a process without the web app (the worker): parsed once per version.
+
+    Emergency closures come from the database (re-read every 2 s), so a
+    closure set on any process stops the dialing within seconds.
+    """
+    closures = ClosureCache(engine, clock)
+
+    def load(text: str) -> LiveMenu:
+        menu = load_menu(text, "menus.yaml")
+        return LiveMenu(menu, menu.hours(closures))
+
+    return VersionCache(engine, load, refresh_interval=5.0)
 
 
 def make_dispatcher(

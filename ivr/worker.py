@@ -119,4 +119,23 @@ def build_worker(settings: Settings, clock: Clock = utc_now) -> Worker:
     """
     from ivr.storage.db import make_engine
 
-    return Worker(make_engine(settings.database_url), settings, clock)
+    worker = Worker(make_engine(settings.database_url), settings, clock)
+    _add_callback_dispatcher(worker)
+    return worker
+
+
+CALLBACK_TICK_SECONDS = 2.0
+
+
+def _add_callback_dispatcher(worker: Worker) -> None:
+    """Dial due callbacks every 2 s, when Twilio is configured (account, number, public URL)."""
+    from ivr.callback_setup import live_menus, make_dispatcher
+
+    versions = live_menus(worker.engine, worker.clock)
+    dispatcher = make_dispatcher(worker.settings, worker.engine, versions, worker.clock)
+    if dispatcher is None:
+        log.info(
+            "callbacks will not be dialed: set TWILIO_ACCOUNT_SID, TWILIO_NUMBER and IVR_PUBLIC_URL"
+        )
+        return
+    worker.add_job("callbacks-dispatcher", dispatcher.tick, CALLBACK_TICK_SECONDS)
