@@ -308,14 +308,14 @@ def parse_schedules(data: Mapping[str, Any] | None) -> dict[str, Schedule]:
     if data is None:
         return {}
     if not isinstance(data, Mapping):
-        raise ScheduleError([(("schedules",), "esperava um mapeamento de nome -> horário")])
+        raise ScheduleError([(("schedules",), "esperava um mapeamento de nome -> agenda")])
     problems: list[tuple[Loc, str]] = []
     out: dict[str, Schedule] = {}
     for name, raw in data.items():
         here: Loc = ("schedules", str(name))
         if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name):
             problems.append(
-                (here, "o nome de um horário tem de 1 a 64 letras, dígitos, '_' ou '-'")
+                (here, "o nome de uma agenda tem de 1 a 64 letras, dígitos, '_' ou '-'")
             )
             continue
         try:

@@ -67,21 +67,23 @@ def _load(menus_file: str | None) -> _Config:
 
 def _schedule_name(cfg: _Config, line: str | None, schedule: str | None) -> str:
     if line is not None and schedule is not None:
-        raise click.UsageError("give --line or --schedule, not both")
+        raise click.UsageError("use --line ou --schedule, não os dois")
     if schedule is not None:
         if schedule not in cfg.hours.calendars:
             known = ", ".join(sorted(cfg.hours.calendars))
             raise click.BadParameter(
-                f"unknown schedule {schedule!r} (known: {known})", param_hint="--schedule"
+                f"agenda desconhecida {schedule!r} (conhecidas: {known})", param_hint="--schedule"
             )
         return schedule
     if line is not None:
         if line not in cfg.lines:
-            known = ", ".join(sorted(cfg.lines)) or "none"
-            raise click.BadParameter(f"unknown line {line!r} (known: {known})", param_hint="--line")
+            known = ", ".join(sorted(cfg.lines)) or "nenhuma"
+            raise click.BadParameter(
+                f"linha desconhecida {line!r} (conhecidas: {known})", param_hint="--line"
+            )
         name = cfg.lines[line].schedule or cfg.hours.default
         if name not in cfg.hours.calendars:
-            raise click.ClickException(f"line {line!r} names an unknown schedule {name!r}")
+            raise click.ClickException(f"a linha {line!r} usa uma agenda desconhecida: {name!r}")
         return name
     return cfg.hours.default
 
@@ -174,7 +176,7 @@ def check(
     try:
         status = cfg.hours.status(name, at)
     except UnknownSchedule as exc:  # pragma: no cover - checked above
-        raise click.ClickException(f"unknown schedule {exc}") from None
+        raise click.ClickException(f"agenda desconhecida {exc}") from None
     if as_json:
         data = status.to_json()
         data["line"] = line

@@ -54,15 +54,19 @@ def test_menus(scenarios_file: Path, menu_file: Path | None, verbose: bool) -> N
         finally:
             close_app(app)
     for result in results:
-        mark = "ok  " if result.passed else "FAIL"
+        mark = "ok    " if result.passed else "FALHOU"
         click.echo(f"{mark} {result.scenario.name}")
         for difference in result.differences:
-            click.echo(f"     - {difference}")
+            click.echo(f"       - {difference}")
         if verbose or not result.passed:
             for line in result.transcript.heard:
-                click.echo(f"       🔊 {line}")
+                click.echo(f"         🔊 {line}")
     failed = sum(not r.passed for r in results)
-    click.echo(f"{len(results) - failed} passed, {failed} failed")
+    passed = len(results) - failed
+    click.echo(
+        f"{passed} {'passou' if passed == 1 else 'passaram'}, "
+        f"{failed} {'falhou' if failed == 1 else 'falharam'}"
+    )
     if failed:
         sys.exit(1)
 

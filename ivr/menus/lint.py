@@ -129,7 +129,7 @@ def check_references(doc: LintInput, report: Report) -> None:
         if schedule is not None and schedule not in doc.schedules:
             report(
                 ("lines", line_id, "schedule"),
-                f"horário desconhecido {schedule!r}{_suggest(schedule, doc.schedules)}",
+                f"agenda desconhecida {schedule!r}{_suggest(schedule, doc.schedules)}",
             )
     targets: list[tuple[str, Loc, str]] = [
         (node_id, loc, target)
@@ -155,7 +155,7 @@ def check_references(doc: LintInput, report: Report) -> None:
             if schedule not in doc.schedules:
                 report(
                     ("nodes", node_id, *loc),
-                    f"horário desconhecido {schedule!r}{_suggest(schedule, doc.schedules)}",
+                    f"agenda desconhecida {schedule!r}{_suggest(schedule, doc.schedules)}",
                 )
 
 

@@ -27,6 +27,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hours.clock import SettableClock
+from hours.validation import say
 from ivr.simulator.phone import Answer, Phone, Transcript
 from ivr.simulator.transport import Transport
 
@@ -54,7 +55,7 @@ class Scenario(BaseModel):
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
-            raise ValueError("give the time zone, e.g. 2026-11-24T10:00:00-03:00")
+            raise ValueError("informe o fuso, por exemplo 2026-11-24T10:00:00-03:00")
         return value
 
 
@@ -75,7 +76,7 @@ def load_scenarios(text: str, filename: str) -> list[Scenario]:
         raise ScenarioFileInvalid(f"{filename}: {exc}") from None
     except ValidationError as exc:
         lines = [
-            f"{filename}: {'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
+            f"{filename}: {'.'.join(str(p) for p in error['loc'])}: {say(error)}"
             for error in exc.errors()
         ]
         raise ScenarioFileInvalid("\n".join(lines)) from None
@@ -101,20 +102,20 @@ def differences(expect: Expectation, transcript: Transcript) -> Iterator[str]:
         found = spoken.find(phrase, position)
         if found < 0:
             earlier = phrase in spoken[:position]
-            where = " (heard earlier, out of order)" if earlier else ""
-            yield f"expected to hear {phrase!r}{where}"
+            where = " (ouviu antes, fora de ordem)" if earlier else ""
+            yield f"deveria ouvir {phrase!r}{where}"
         else:
             position = found + len(phrase)
     for phrase in expect.not_hears:
         for text in heard:
             if phrase in text:
-                yield f"did not expect to hear {phrase!r}, but heard: {text!r}"
+                yield f"não deveria ouvir {phrase!r}, mas ouviu: {text!r}"
     if expect.ends is not None and transcript.ended != expect.ends:
-        yield f"expected the call to end {expect.ends!r}, it ended {transcript.ended!r}"
+        yield f"a ligação deveria terminar em {expect.ends!r}, terminou em {transcript.ended!r}"
     if expect.transferred_to is not None and transcript.transferred_to != expect.transferred_to:
         yield (
-            f"expected a transfer to {expect.transferred_to!r}, "
-            f"got {transcript.transferred_to or 'no transfer'!r}"
+            f"deveria transferir para {expect.transferred_to!r}, "
+            f"transferiu para {transcript.transferred_to or 'nenhum lugar'!r}"
         )
 
 

@@ -84,6 +84,15 @@ def test_check_rejects_bad_input(menus: str):
     assert run("check", "--line", "erp", "--schedule", "corrido", "--menus", menus).exit_code == 2
 
 
+def test_bad_input_is_answered_in_portuguese(menus: str):
+    line = run("check", "--line", "fisco", "--menus", menus)
+    assert "linha desconhecida 'fisco' (conhecidas: erp, pdv)" in line.output
+    schedule = run("check", "--schedule", "noturno", "--menus", menus)
+    assert "agenda desconhecida 'noturno' (conhecidas: corrido, padrao)" in schedule.output
+    both = run("check", "--line", "erp", "--schedule", "corrido", "--menus", menus)
+    assert "use --line ou --schedule, não os dois" in both.output
+
+
 def test_bad_schedules_section_names_the_field(tmp_path: Path):
     path = tmp_path / "m.yaml"
     path.write_text('schedules: {x: {week: {seg: ["9-25"]}}}\n', encoding="utf-8")

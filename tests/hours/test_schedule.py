@@ -122,7 +122,7 @@ def test_holidays_can_be_switched_off():
             },
             "schedules.p.openings[1].date: já há outra abertura em 2026-12-05",
         ),
-        ({"p p": {"week": {}}}, "schedules.p p: o nome de um horário"),
+        ({"p p": {"week": {}}}, "schedules.p p: o nome de uma agenda"),
     ],
 )
 def test_errors_name_the_field(section, expected):

@@ -29,7 +29,7 @@ def test_shipped_scenarios_pass(runner):
     result = runner.invoke(main, ["menus", "test", str(SCENARIOS)])
     assert result.exit_code == 0, result.output
     count = len(yaml.safe_load(SCENARIOS.read_text())["scenarios"])
-    assert f"{count} passed, 0 failed" in result.output
+    assert f"{count} passaram, 0 falharam" in result.output
 
 
 def test_scenarios_pass_behind_a_public_url(runner, tmp_path, monkeypatch):
@@ -40,7 +40,7 @@ def test_scenarios_pass_behind_a_public_url(runner, tmp_path, monkeypatch):
     one.write_text(yaml.safe_dump({"scenarios": scenarios[:2]}, allow_unicode=True))
     result = runner.invoke(main, ["menus", "test", str(one)])
     assert result.exit_code == 0, result.output
-    assert "2 passed, 0 failed" in result.output
+    assert "2 passaram, 0 falharam" in result.output
 
 
 def test_a_wrong_scenario_fails_with_a_readable_difference(runner, tmp_path):
@@ -57,10 +57,13 @@ def test_a_wrong_scenario_fails_with_a_readable_difference(runner, tmp_path):
     )
     result = runner.invoke(main, ["menus", "test", str(wrong)])
     assert result.exit_code == 1
-    assert "FAIL o ERP deveria ir para a fila fiscal" in result.output
-    assert "expected to hear 'Você escolheu Fiscal'" in result.output
-    assert "expected a transfer to 'queue:suporte-fiscal', got 'queue:suporte-erp'" in result.output
-    assert "0 passed, 1 failed" in result.output
+    assert "FALHOU o ERP deveria ir para a fila fiscal" in result.output
+    assert "deveria ouvir 'Você escolheu Fiscal'" in result.output
+    assert (
+        "deveria transferir para 'queue:suporte-fiscal', transferiu para 'queue:suporte-erp'"
+        in result.output
+    )
+    assert "0 passaram, 1 falhou" in result.output
 
 
 def test_a_scenario_file_with_an_unknown_field_is_refused(runner, tmp_path):
