@@ -31,7 +31,9 @@ APOLOGY_NO_ROUTE = (
 )
 
 
-STEP_MARK = "__STEP__"  # stands for the request counter in cached TwiML
+# Stands for the request counter in a cached response. NUL cannot occur in
+# XML text, so no prompt or other text can contain it.
+_STEP_MARK = "\x00step\x00"
 
 
 class Renderer:
@@ -40,7 +42,8 @@ class Renderer:
     Building and serialising the XML tree costs far more than the rest of a
     webhook, and a menu produces few distinct responses: they differ only by
     the request counter in their URLs. So each response is rendered once
-    with a mark in place of the counter and reused (bounded LRU).
+    with a mark in place of the counter, kept as the pieces around the
+    marks, and reused by joining them with the counter (bounded LRU).
     """
 
     def __init__(self, voice: str, language: str = "pt-BR", cache_size: int = 4096) -> None:
@@ -53,11 +56,17 @@ class Renderer:
         steps = {action.then.step for action in actions if hasattr(action, "then")}
         if len(steps) > 1:  # never made by the engine; rendered exactly, uncached
             return self._render(actions, None)
-        twiml = self._template(actions)
-        return twiml.replace(STEP_MARK, str(steps.pop())) if steps else twiml
+        pieces = self._template(actions)
+        if pieces is None:
+            return self._render(actions, None)
+        return str(steps.pop()).join(pieces) if steps else pieces[0]
 
-    def _render_template(self, actions: tuple[Action, ...]) -> str:
-        return self._render(actions, STEP_MARK)
+    def _render_template(self, actions: tuple[Action, ...]) -> tuple[str, ...] | None:
+        """The response cut at the counter's places; None if it cannot be cut safely."""
+        pieces = tuple(self._render(actions, _STEP_MARK).split(_STEP_MARK))
+        urls = sum(1 for action in actions if hasattr(action, "then"))
+        # One mark per action URL, else some text held a NUL: render that exactly, every time.
+        return pieces if len(pieces) == urls + 1 else None
 
     def _render(self, actions: tuple[Action, ...], step: str | None) -> str:
         response = VoiceResponse()

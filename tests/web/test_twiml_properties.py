@@ -87,3 +87,26 @@ def test_shipped_line_never_strands_a_caller(app, keys, agents) -> None:
     transcript = phone.call([Answer.parse(k) for k in keys])
     assert transcript.ended in ("transferred", "voicemail-recorded", "hangup"), transcript.ended
     assert not any("Desculpe, tivemos um problema" in text for text in transcript.heard)
+
+
+def test_a_prompt_that_looks_like_the_renderers_placeholders_is_said_as_written() -> None:
+    """The response cache marks where the request counter goes; no prompt text may move it."""
+    menu = load_menu(
+        """
+start: aviso
+nodes:
+  aviso:
+    kind: menu
+    say: "Digite 1 para __STEP__ e k=__STEP__."
+    options:
+      "1": {next: atendente}
+    after_retries: atendente
+  atendente: {kind: transfer, queue: suporte}
+"""
+    )
+    step = engine.start(menu, 1, CallContext(now=NOW))
+    for _ in range(2):  # the second time from the cache
+        xml = RENDERER.render(step.actions)
+        said = [el.text for el in ET.fromstring(xml).iter("Say")]
+        assert said == ["Digite 1 para __STEP__ e k=__STEP__."]
+        assert checked_twiml(xml, 0)
