@@ -113,6 +113,14 @@ class Outcome:
 
 
 @dataclass(frozen=True, slots=True)
+class Recording:
+    """A voicemail message Twilio recorded: where it is, and how long (seconds)."""
+
+    url: str
+    duration: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Step:
     """The engine's answer to one request."""
 
@@ -120,4 +128,6 @@ class Step:
     path: tuple[str, ...] = ()  # nodes entered while computing this step
     outcome: Outcome | None = None  # set when this step ends the call
     line: str | None = None  # product line after this step
-    meta: dict[str, str] = field(default_factory=dict, compare=False)
+    # What the request reported, for the call log (not part of the answer):
+    recording: Recording | None = field(default=None, compare=False)  # a message was left
+    dial_status: str | None = field(default=None, compare=False)  # a transfer's DialCallStatus

@@ -19,6 +19,7 @@ from ivr.menus.actions import (
     Outcome,
     Play,
     Record,
+    Recording,
     Redirect,
     Say,
     Step,
@@ -45,13 +46,14 @@ class Turn:
     __slots__ = (
         "actions",
         "ctx",
+        "dial_status",
         "line",
         "menu",
-        "meta",
         "nothing_recorded",
         "outcome",
         "path",
         "recorded",
+        "recording",
         "schedule",
         "step",
         "timed_out_at",
@@ -69,7 +71,8 @@ class Turn:
         self.actions: list[Action] = []
         self.path: list[str] = []
         self.outcome: Outcome | None = None
-        self.meta: dict[str, str] = {}
+        self.recording: Recording | None = None  # the voicemail left during this step
+        self.dial_status: str | None = None  # how the transfer being resumed ended
         self.schedule: str | None = None  # set by an hours node for {aviso_horario}
         self.timed_out_at: str | None = None  # menu the caller left in silence
         self.recorded = False  # a voicemail was recorded during this step
@@ -145,5 +148,6 @@ class Turn:
             path=tuple(self.path),
             outcome=self.outcome,
             line=self.line,
-            meta=self.meta,
+            recording=self.recording,
+            dial_status=self.dial_status,
         )

@@ -129,9 +129,10 @@ class CallHandler:
             to_number=request.called,
             version=version,
         )
-        recording = step.meta.get("recording_url")
-        if recording:  # the voicemail is kept with the call (and becomes a ticket later)
-            self.call_log.recording(request.call_sid, recording, request.recording_duration, now)
+        if step.recording:  # the voicemail is kept with the call (and becomes a ticket later)
+            self.call_log.recording(
+                request.call_sid, step.recording.url, request.recording_duration, now
+            )
 
     def _log_error(self, request: VoiceRequest, state: CallState | None) -> None:
         if self.call_log is None or not request.call_sid:

@@ -17,6 +17,7 @@ from ivr.menus.actions import (
     Outcome,
     Play,
     Record,
+    Recording,
     Redirect,
     Say,
     Step,
@@ -177,7 +178,7 @@ def test_an_unanswered_transfer_falls_back() -> None:
     urgent = press(press(engine.start(EXAMPLE, VERSION, context()), "1"), "1")
     step = press(urgent, dial_status="no-answer")
     assert step.path == ("atendimento",)
-    assert step.meta["dial_status"] == "no-answer"
+    assert step.dial_status == "no-answer"
     # line: current, and the caller chose the fiscal line
     assert step.actions[-1] == Enqueue(
         "suporte_fiscal",
@@ -230,10 +231,7 @@ def test_a_recorded_message_ends_with_thanks_and_the_recording_url() -> None:
     assert said(step) == ["Obrigado. Sua mensagem foi gravada e retornaremos o contato."]
     assert step.actions[-1] == Hangup()
     assert step.outcome == Outcome("voicemail", "recado")
-    assert step.meta == {
-        "recording_url": "https://api.twilio.com/Recordings/RE1",
-        "recording_duration": "31",
-    }
+    assert step.recording == Recording("https://api.twilio.com/Recordings/RE1", 31)
 
 
 @pytest.mark.parametrize(
@@ -253,7 +251,7 @@ def test_an_empty_recording_is_not_confirmed_and_the_caller_gets_one_more_try(
         "Nenhuma mensagem foi gravada. Vamos tentar mais uma vez: fale depois do sinal."
     ]
     assert isinstance(retry.actions[-2], Record) and then(retry).attempt == 2
-    assert retry.outcome is None and retry.meta == {}
+    assert retry.outcome is None and retry.recording is None and retry.dial_status is None
 
     again = engine.advance(EXAMPLE, then(retry), empty, context())
     assert said(again) == [
@@ -261,7 +259,7 @@ def test_an_empty_recording_is_not_confirmed_and_the_caller_gets_one_more_try(
     ]
     assert again.actions[-1] == Hangup()
     assert again.outcome == Outcome("no_message", "recado")
-    assert "recording_url" not in again.meta
+    assert again.recording is None
 
 
 def test_a_message_recorded_on_the_second_try_is_thanked_for() -> None:

@@ -152,7 +152,7 @@ def resume(
     if state.expect not in ("dial", "enqueue"):
         return node_id
     status = (event.dial_status or "").strip().lower()
-    turn.meta["dial_status"] = status
+    turn.dial_status = status
     if status in CONNECTED:
         turn.hang_up(Outcome("transferred", _target(node, turn)))
         return None

@@ -2,7 +2,7 @@
 
 After a recording the call goes to ``next`` when given, else the caller is
 thanked and the call ends with outcome ``voicemail``. The recording URL is
-in ``Step.meta["recording_url"]`` of the step that received it.
+in ``Step.recording`` of the step that received it.
 
 A recording that captured nothing is never confirmed as received. Twilio
 does not call a ``<Record>``'s action when nothing was recorded (silence,
@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from ivr.menus.actions import CallState, Outcome, Record, Redirect
+from ivr.menus.actions import CallState, Outcome, Record, Recording, Redirect
 from ivr.menus.context import CallerEvent
 from ivr.menus.nodes.base import Ident, Loc, NodeKind, NodeModel, PromptText
 from ivr.menus.prompts import Prompt, parse_prompt
@@ -75,9 +75,7 @@ def resume(
     if state.expect != "record":
         return node_id
     if event.recording_url and event.recording_duration != 0:
-        turn.meta["recording_url"] = event.recording_url
-        if event.recording_duration is not None:
-            turn.meta["recording_duration"] = str(event.recording_duration)
+        turn.recording = Recording(event.recording_url, event.recording_duration)
         turn.recorded = True
         if node.next is not None:
             return node.next
