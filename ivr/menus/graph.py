@@ -5,9 +5,7 @@ nothing of either syntax; ``to_mermaid`` and ``to_dot`` write them out, and
 ``render`` pipes DOT through Debian's ``dot`` binary (package ``graphviz``)
 for SVG or PNG. Mermaid and DOT need no binary.
 
-What the picture shows:
-
-Labels are in Portuguese: the picture is for supervisors.
+What the picture shows (labelled in Portuguese: it is for supervisors):
 
 - a "chamada recebida" entry pointing at ``start``;
 - one box per node, its shape by kind: menus are rectangles, hours branches
@@ -20,17 +18,18 @@ Labels are in Portuguese: the picture is for supervisors.
   inválidas", "sem atendimento" (a transfer's fallback), "após a gravação"
   (a voicemail's next).
 
-The labels are English like the lint messages; node ids and line names are
-the document's own.
+Node ids and line names are the document's own. Each kind's drawing is
+looked up by the node's kind name (``Menu.kinds``, the node-kind registry);
+a kind without one is drawn plainly, following its graph methods.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from ivr.menus.document import Menu
 from ivr.menus.nodes.base import NodeModel
@@ -85,30 +84,46 @@ def menu_graph(menu: Menu) -> MenuGraph:
     boxes = [Box(ENTRY, "entry", "chamada recebida", "")]
     arrows = [Arrow(ENTRY, menu.start, "", True)]
     for node_id, node in menu.nodes.items():
-        shape, detail = _describe(node, menu)
+        drawing = _DRAWINGS.get(menu.kinds[node_id].name)
+        if drawing is None:  # a kind added later: drawn plainly
+            shape, detail = "message", type(node).__name__
+            node_arrows = _plain_arrows(node_id, node)
+        else:
+            shape, detail = drawing.describe(node, menu)
+            node_arrows = drawing.arrows(node_id, node, menu)
         boxes.append(Box(node_id, shape, node_id, detail))
-        arrows.extend(_arrows(node_id, node, menu))
+        arrows.extend(node_arrows)
     return MenuGraph(tuple(boxes), tuple(arrows))
 
 
-def _describe(node: NodeModel, menu: Menu) -> tuple[Shape, str]:
-    if isinstance(node, MenuNode):
-        count = len(node.options)
-        return "menu", f"menu · {count} {'opção' if count == 1 else 'opções'}"
-    if isinstance(node, HoursNode):
-        schedule = f"horário {node.schedule}" if node.schedule else "horário da linha escolhida"
-        return "hours", f"aberto agora? ({schedule})"
-    if isinstance(node, MessageNode):
-        return "message", "mensagem" if node.play is None else "mensagem (áudio)"
-    if isinstance(node, GotoNode):
-        return "goto", "ir para"
-    if isinstance(node, TransferNode):
-        return "transfer", "transferir para " + _transfer_target(node, menu)
-    if isinstance(node, VoicemailNode):
-        return "voicemail", f"recado (até {node.max_length} s)"
-    if isinstance(node, HangupNode):
-        return "hangup", "desligar"
-    return "message", type(node).__name__  # a kind added later: drawn plainly
+def _menu_box(node: MenuNode, menu: Menu) -> tuple[Shape, str]:
+    count = len(node.options)
+    return "menu", f"menu · {count} {'opção' if count == 1 else 'opções'}"
+
+
+def _hours_box(node: HoursNode, menu: Menu) -> tuple[Shape, str]:
+    schedule = f"horário {node.schedule}" if node.schedule else "horário da linha escolhida"
+    return "hours", f"aberto agora? ({schedule})"
+
+
+def _message_box(node: MessageNode, menu: Menu) -> tuple[Shape, str]:
+    return "message", "mensagem" if node.play is None else "mensagem (áudio)"
+
+
+def _goto_box(node: GotoNode, menu: Menu) -> tuple[Shape, str]:
+    return "goto", "ir para"
+
+
+def _transfer_box(node: TransferNode, menu: Menu) -> tuple[Shape, str]:
+    return "transfer", "transferir para " + _transfer_target(node, menu)
+
+
+def _voicemail_box(node: VoicemailNode, menu: Menu) -> tuple[Shape, str]:
+    return "voicemail", f"recado (até {node.max_length} s)"
+
+
+def _hangup_box(node: HangupNode, menu: Menu) -> tuple[Shape, str]:
+    return "hangup", "desligar"
 
 
 def _transfer_target(node: TransferNode, menu: Menu) -> str:
@@ -127,36 +142,62 @@ def _transfer_target(node: TransferNode, menu: Menu) -> str:
     return f"a fila {node.queue}"
 
 
-def _arrows(node_id: str, node: NodeModel, menu: Menu) -> Iterator[Arrow]:
-    if isinstance(node, MenuNode):
-        # Keys that lead to the same place with the same line share one arrow.
-        grouped: dict[tuple[str, str | None], list[str]] = {}
-        for key, option in node.options.items():
-            grouped.setdefault((option.next, option.line), []).append(key)
-        for (target, line_id), keys in grouped.items():
-            label = ", ".join(keys)
-            if line_id is not None:
-                line = menu.lines.get(line_id)
-                label += f" · linha {line.name if line is not None else line_id}"
-            yield Arrow(node_id, target, label, True)
-        tries = "tentativa inválida" if node.retries == 1 else "tentativas inválidas"
-        yield Arrow(node_id, node.after_retries, f"após {node.retries} {tries}", False)
-    elif isinstance(node, HoursNode):
-        yield Arrow(node_id, node.open, "aberto", True)
-        yield Arrow(node_id, node.closed, "fechado", True)
-    elif isinstance(node, TransferNode):
-        if node.fallback is not None:
-            yield Arrow(node_id, node.fallback, "sem atendimento", False)
-    elif isinstance(node, VoicemailNode):
-        if node.next is not None:
-            yield Arrow(node_id, node.next, "após a gravação", True)
-        if node.empty is not None:
-            yield Arrow(node_id, node.empty, "nada gravado", False)
-    else:  # message, goto, and any kind added later: follow its graph methods
-        for _, target in node.flow_targets():
-            yield Arrow(node_id, target, "", True)
-        for loc, target in node.choice_targets():
-            yield Arrow(node_id, target, str(loc[1]) if len(loc) > 1 else "", True)
+def _menu_arrows(node_id: str, node: MenuNode, menu: Menu) -> Iterator[Arrow]:
+    # Keys that lead to the same place with the same line share one arrow.
+    grouped: dict[tuple[str, str | None], list[str]] = {}
+    for key, option in node.options.items():
+        grouped.setdefault((option.next, option.line), []).append(key)
+    for (target, line_id), keys in grouped.items():
+        label = ", ".join(keys)
+        if line_id is not None:
+            line = menu.lines.get(line_id)
+            label += f" · linha {line.name if line is not None else line_id}"
+        yield Arrow(node_id, target, label, True)
+    tries = "tentativa inválida" if node.retries == 1 else "tentativas inválidas"
+    yield Arrow(node_id, node.after_retries, f"após {node.retries} {tries}", False)
+
+
+def _hours_arrows(node_id: str, node: HoursNode, menu: Menu) -> Iterator[Arrow]:
+    yield Arrow(node_id, node.open, "aberto", True)
+    yield Arrow(node_id, node.closed, "fechado", True)
+
+
+def _transfer_arrows(node_id: str, node: TransferNode, menu: Menu) -> Iterator[Arrow]:
+    if node.fallback is not None:
+        yield Arrow(node_id, node.fallback, "sem atendimento", False)
+
+
+def _voicemail_arrows(node_id: str, node: VoicemailNode, menu: Menu) -> Iterator[Arrow]:
+    if node.next is not None:
+        yield Arrow(node_id, node.next, "após a gravação", True)
+    if node.empty is not None:
+        yield Arrow(node_id, node.empty, "nada gravado", False)
+
+
+def _plain_arrows(node_id: str, node: NodeModel, menu: Menu | None = None) -> Iterator[Arrow]:
+    """Message, goto, hangup and any kind added later: follow its graph methods."""
+    for _, target in node.flow_targets():
+        yield Arrow(node_id, target, "", True)
+    for loc, target in node.choice_targets():
+        yield Arrow(node_id, target, str(loc[1]) if len(loc) > 1 else "", True)
+
+
+@dataclass(frozen=True, slots=True)
+class _Drawing:
+    describe: Callable[[Any, Menu], tuple[Shape, str]]  # the box's shape and detail
+    arrows: Callable[[str, Any, Menu], Iterator[Arrow]]
+
+
+# By node-kind name (the names of ``ivr.menus.nodes.KINDS``).
+_DRAWINGS: dict[str, _Drawing] = {
+    "menu": _Drawing(_menu_box, _menu_arrows),
+    "hours": _Drawing(_hours_box, _hours_arrows),
+    "message": _Drawing(_message_box, _plain_arrows),
+    "goto": _Drawing(_goto_box, _plain_arrows),
+    "transfer": _Drawing(_transfer_box, _transfer_arrows),
+    "voicemail": _Drawing(_voicemail_box, _voicemail_arrows),
+    "hangup": _Drawing(_hangup_box, _plain_arrows),
+}
 
 
 # ----------------------------------------------------------------------------- Mermaid
