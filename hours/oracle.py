@@ -1,11 +1,18 @@
 """``Hours``: the calendar as the IVR engine asks for it (``ivr.menus.context.HoursOracle``).
 
 Built once per menu version from its parsed ``schedules:`` (the shipped
-schedules when it has none)::
+schedules when it has none; ``Menu.hours`` does this)::
 
-    hours = Hours.or_shipped(schedules, emergencies=closure_cache)
-    hours.is_open("padrao", now)        # schedule None -> the default schedule
-    hours.closed_phrase(None, now)      # "" when open
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from hours.oracle import Hours
+    from hours.schedules_section import SHIPPED_SCHEDULES, parse_schedules
+
+    hours = Hours.or_shipped(parse_schedules(SHIPPED_SCHEDULES), emergencies=())
+    lunch = datetime(2026, 11, 24, 12, 0, tzinfo=ZoneInfo("America/Sao_Paulo"))
+    hours.is_open("padrao", lunch)      # False; schedule None -> the default schedule
+    hours.closed_phrase(None, lunch)    # "Estamos no intervalo de almoço. ..."; "" when open
 
 ``emergencies`` is the seam to the database: an iterable of
 ``EmergencyClosure`` or a callable returning one, asked on every query (the

@@ -50,8 +50,8 @@ class Base(DeclarativeBase):
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp that is always timezone-aware UTC in Python.
 
-    Naive datetimes are refused on the way in (a naive datetime is a bug,
-    STYLE.md habit 5). SQLite stores no offset, so values are normalised to
+    Naive datetimes are refused on the way in (a naive datetime is always a
+    bug: see ``hours.clock.require_aware``). SQLite stores no offset, so values are normalised to
     UTC before they are written and marked UTC when read back.
     """
 

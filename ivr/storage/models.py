@@ -54,7 +54,7 @@ class MenuVersion(Base):
     content_hash: Mapped[str] = mapped_column(String(64), index=True)  # sha256 hex
     author: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # "published" today; a later issue adds "draft" versions tried from test numbers.
+    # PUBLISHED (the newest is live), DRAFT (heard only from test_numbers) or RETIRED.
     status: Mapped[str] = mapped_column(String(20), default=PUBLISHED, index=True)
     test_numbers: Mapped[list[str] | None] = mapped_column(JSON, default=None)
 
