@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import click
 
-from ivr.cli.call import call
+from ivr.cli.call_log import calls
 from ivr.cli.callbacks import callbacks_group
-from ivr.cli.calls import calls
 from ivr.cli.closures import close, list_closures, reopen
 from ivr.cli.db import db
 from ivr.cli.hours import hours
 from ivr.cli.menu_tests import test_menus
 from ivr.cli.menus import menus
 from ivr.cli.serve import serve
+from ivr.cli.simulated_call import call
 from ivr.cli.tickets import tickets
 from ivr.cli.worker import worker
 from ivr.settings import SettingsError

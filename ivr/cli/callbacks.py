@@ -29,7 +29,7 @@ from callbacks.numbers import NumberRefused, callback_number
 from callbacks.phrases import spoken_slot
 from hours.clock import utc_now
 from ivr.callback_setup import line_setup
-from ivr.cli.calls import SAO_PAULO, local_time
+from ivr.cli.call_log import SAO_PAULO, local_time
 from ivr.cli.db import configured_session
 from ivr.cli.live import heard_hours, heard_menu
 from ivr.cli.params import Instant

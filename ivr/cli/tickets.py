@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hours.clock import utc_now
-from ivr.cli.calls import SAO_PAULO, local_time
+from ivr.cli.call_log import SAO_PAULO, local_time
 from ivr.cli.db import configured_session
 from ivr.numbers import masked
 from ivr.storage.ticket_tables import OutboxItem, TicketRecord

@@ -52,8 +52,11 @@ Ask = Callable[[list[str]], "Answer | None"]
 
 
 @dataclass(slots=True)
-class Turn:
-    """One webhook request and what the caller heard from its answer."""
+class Exchange:
+    """One webhook request and its answer: what the caller heard, and did next.
+
+    (A transcript keeps them in ``turns``, the key of `ivr call --json`.)
+    """
 
     url: str
     params: dict[str, str]
@@ -66,7 +69,7 @@ class Turn:
 @dataclass(slots=True)
 class Transcript:
     call_sid: str
-    turns: list[Turn] = field(default_factory=list)
+    turns: list[Exchange] = field(default_factory=list)
     ended: str = ""  # hangup | transferred | voicemail-recorded | fell-off | http-<status> | loop
     transferred_to: str | None = None
 
@@ -152,11 +155,11 @@ class Phone:
         reply = self.transport.post(relative, params, headers)
         return relative, reply.status, reply.body
 
-    def _request(self, transcript: Transcript, path: str, extra: dict[str, str]) -> Turn:
+    def _request(self, transcript: Transcript, path: str, extra: dict[str, str]) -> Exchange:
         status = "ringing" if not transcript.turns else "in-progress"
         params = self.base_params(transcript.call_sid, status) | extra
         relative, code, body = self.signed_post(path, params)
-        return Turn(url=relative, params=params, status=code, twiml=body)
+        return Exchange(url=relative, params=params, status=code, twiml=body)
 
     def _post_status(self, transcript: Transcript) -> None:
         params = self.base_params(transcript.call_sid, "completed")
@@ -166,7 +169,7 @@ class Phone:
     # -- following TwiML ----------------------------------------------------------
 
     def _follow(
-        self, transcript: Transcript, turn: Turn, ask: Ask
+        self, transcript: Transcript, turn: Exchange, ask: Ask
     ) -> tuple[str | None, dict[str, str]]:
         """Walk the verbs; return the next request to make, or None when the call ends."""
         root = ET.fromstring(turn.twiml)
@@ -211,7 +214,7 @@ class Phone:
         return None, {}
 
     def _connect(
-        self, transcript: Transcript, turn: Turn, verb: ET.Element
+        self, transcript: Transcript, turn: Exchange, verb: ET.Element
     ) -> tuple[str | None, dict[str, str]]:
         if verb.tag == "Enqueue":
             target = f"queue:{(verb.text or '').strip()}"

@@ -201,8 +201,8 @@ def test_calendar_marks_each_optional_day_open_or_closed():
 )
 def test_every_command_reads_at_the_same_way(form: str):
     """A time without an offset is the line's local time (São Paulo), in every command."""
-    from ivr.cli.call import call
     from ivr.cli.closures import close
+    from ivr.cli.simulated_call import call
 
     expected = datetime(2026, 12, 24, 17, 0, tzinfo=UTC)
     for command, name in ((call, "at"), (close, "until"), (hours.commands["check"], "at")):
