@@ -129,6 +129,19 @@ def test_a_comment_is_private_unless_said_otherwise(zendesk, http_client):
     ]
 
 
+def test_a_comment_retried_after_a_lost_answer_is_added_once(zendesk, http_client):
+    adapter = store(zendesk, http_client)
+    remote_id = adapter.create(voicemail("100000000018"), "k1")
+    comment = Comment(text="Cliente ligou de novo.", author="URA")
+    zendesk.faults.arm("timeout_after", method="PUT", path=f"/api/v2/tickets/{remote_id}")
+    with pytest.raises(StoreUnavailable):
+        adapter.add_comment(remote_id, comment)
+
+    adapter.add_comment(remote_id, comment)
+
+    assert zendesk.comment_bodies(remote_id)[1:] == ["Cliente ligou de novo.\n\n— URA"]
+
+
 @pytest.mark.parametrize("status", ["solved", "closed"])
 def test_a_solved_ticket_is_not_reopened_by_a_comment(zendesk, http_client, status):
     adapter = store(zendesk, http_client)

@@ -12,7 +12,8 @@ Calls used (https://developer.zendesk.com/api-reference/ticketing/):
   when an earlier attempt may be older than the key's 2-hour window;
 - ``GET /api/v2/tickets/{id}``; ``GET /api/v2/search.json?query=type:ticket
   status<solved requester:{id}`` for open tickets; ``PUT /api/v2/tickets/{id}``
-  with a ``comment`` to add one.
+  with a ``comment`` to add one, after ``GET /api/v2/tickets/{id}/comments``
+  shows it is not there yet (updates take no idempotency key).
 
 Auth is an API token (``{email}/token:{token}``, Basic). The search index lags
 "up to a few minutes" behind writes, so a ticket made moments ago may be
@@ -62,6 +63,7 @@ SUBJECT_MAX = 150  # the schema's maxLength
 LINE_TAG = "linha_"
 TOPIC_TAG = "assunto_"
 SOURCE_TAG = "ivr"
+COMMENT_PAGES = 10  # 100 comments a page: far more than any phone ticket gathers
 USER_EXTERNAL_ID = "ivr-phone:"  # + E.164: our key for the users we create
 
 
@@ -71,7 +73,7 @@ class ZendeskStore:
     info = StoreInfo(
         name="zendesk",
         remote=True,
-        notes=("comments are not deduplicated: Zendesk takes no idempotency key on updates",),
+        notes=("open tickets come from search, which lags new tickets by up to a few minutes",),
     )
 
     def __init__(
@@ -181,6 +183,10 @@ class ZendeskStore:
         if self.status(remote_id).status is Status.RESOLVED:
             raise TicketClosed(remote_id)
         text = f"{comment.text}\n\n— {comment.author}"
+        # Updates take no idempotency key: a retry after a lost answer looks
+        # for the comment before adding it again.
+        if self._has_comment(remote_id, text):
+            return
         body = {"ticket": {"comment": {"body": text, "public": comment.public}}}
         response = self._request("PUT", f"/api/v2/tickets/{_ticket_path_id(remote_id)}", json=body)
         if response.status_code == 404:
@@ -189,6 +195,30 @@ class ZendeskStore:
             raise rejected(f"Zendesk refused the comment on ticket {remote_id}", response)
 
     # -- the pieces ------------------------------------------------------------
+
+    def _has_comment(self, remote_id: str, text: str) -> bool:
+        """Whether the ticket already shows this text (Zendesk may re-space it)."""
+        wanted = " ".join(text.split())
+        url = f"{self._base}/api/v2/tickets/{_ticket_path_id(remote_id)}/comments"
+        for _ in range(COMMENT_PAGES):
+            response = send(
+                self._client, "GET", url, auth=self._auth, headers={"Accept": "application/json"}
+            )
+            if response.status_code == 404:
+                raise TicketNotFound(f"no Zendesk ticket {remote_id}")
+            if response.status_code != 200:
+                raise rejected(f"Zendesk refused the comments of ticket {remote_id}", response)
+            page = json_body(response)
+            comments = _dict(page, "comments")
+            for item in comments if isinstance(comments, list) else []:
+                body = item.get("body") if isinstance(item, dict) else None
+                if isinstance(body, str) and " ".join(body.split()) == wanted:
+                    return True
+            next_page = _dict(page, "next_page")
+            if not isinstance(next_page, str) or not next_page.startswith(self._base):
+                return False
+            url = next_page
+        return False
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = {"Accept": "application/json", **kwargs.pop("headers", {})}
