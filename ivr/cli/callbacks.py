@@ -312,3 +312,26 @@ def reschedule_callback(
             raise click.ClickException("não há horário livre nesse período") from None
         session.commit()
         click.echo(f"Retorno {c.protocol} remarcado: {_slot_text(c, now)}.")
+
+
+def move_covered_callbacks(settings: Settings, now: datetime) -> int | None:
+    """Move the callbacks a closure just stored covers; how many (None: no menu to tell)."""
+    from callbacks.moves import move_out_of_closures
+
+    try:
+        menu, _source = heard_menu(settings)
+    except Exception:  # no readable menu: the dispatcher still postpones at dial time
+        return None
+    hours = heard_hours(settings, menu)
+    with configured_session(write=True) as session:
+        moved = move_out_of_closures(session, lambda line: line_setup(menu, hours, line), now)
+        session.commit()
+    return moved
+
+
+def moved_sentence(moved: int) -> str:
+    if moved == 0:
+        return "Nenhum retorno agendado precisou ser remarcado."
+    if moved == 1:
+        return "1 retorno agendado foi remarcado para o próximo horário livre."
+    return f"{moved} retornos agendados foram remarcados para os próximos horários livres."

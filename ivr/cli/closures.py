@@ -144,6 +144,11 @@ def close(
             else f"até ser reaberto (`ivr hours reopen {number}`)"
         )
     click.echo(f"Fechamento nº {number} (agendas: {scope}): atendimento fechado {ends}.")
+    from ivr.cli.callbacks import move_covered_callbacks, moved_sentence
+
+    moved = move_covered_callbacks(settings, now)
+    if moved is not None:
+        click.echo(moved_sentence(moved))
     heard = _callers_hear(settings, schedules, now)
     if heard:
         click.echo(f"Quem ligar agora ouve: «{heard}»")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -87,3 +87,20 @@ def test_numbers_that_cannot_be_called_back_are_refused(ivr, number: str, said: 
 def test_an_unknown_line_is_refused_with_the_known_ones(ivr) -> None:
     out = ivr("callbacks", "request", "--number", "11987654321", "--line", "xyz", code=2)
     assert "linha desconhecida" in out and "erp" in out
+
+
+def test_an_emergency_closure_moves_the_callbacks_it_covers_and_says_how_many(ivr) -> None:
+    for number in ("11987654321", "11912345678"):
+        ivr("callbacks", "request", "--number", number, "--line", "erp")  # at the real "now"
+    before = json.loads(ivr("callbacks", "list", "--json"))
+    first = datetime.fromisoformat(before[0]["slot_start"])
+    until = (first + timedelta(minutes=45)).isoformat()
+    out = ivr("hours", "close", "--message", "Queda de energia.", "--until", until)
+    assert "2 retornos agendados foram remarcados para os próximos horários livres." in out
+    after = json.loads(ivr("callbacks", "list", "--json"))
+    assert all(
+        datetime.fromisoformat(r["slot_start"]) >= datetime.fromisoformat(until) for r in after
+    )
+    assert {r["protocol"] for r in after} == {r["protocol"] for r in before}
+    out = ivr("hours", "close", "--message", "Outra queda.", "--for", "1m")
+    assert "Nenhum retorno agendado precisou ser remarcado." in out
