@@ -24,6 +24,7 @@ from ivr.telephony.signature import SignatureChecker
 from ivr.telephony.twiml import Renderer
 from ivr.telephony.voice import CallHandler, Release
 from ivr.web import callbacks, operations, voice
+from ivr.web.console import init_console
 from ivr.web.metrics import Metrics
 from ivr.web.services import Services
 from ivr.web.sessions import ConsoleOnlySessions
@@ -117,6 +118,7 @@ def create_app(
     app.register_blueprint(voice.bp)
     app.register_blueprint(operations.bp)
     app.register_blueprint(callbacks.bp)
+    init_console(app)
     logging.getLogger("ivr").setLevel(logging.INFO)
     return app
 

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     fallback_queue: str = Field("suporte", validation_alias="IVR_FALLBACK_QUEUE")
     # When set, GET /metrics answers only "Authorization: Bearer <token>".
     metrics_token: str = Field("", repr=False, validation_alias="IVR_METRICS_TOKEN")
+    # The console's session cookie is sent over HTTPS only; false only for local plain http.
+    cookie_secure: bool = Field(True, validation_alias="IVR_COOKIE_SECURE")
     # Outbound callback calls per second, across all processes (Twilio's account limit).
     callback_cps: float = Field(1.0, gt=0, validation_alias="IVR_CALLBACK_CPS")
 

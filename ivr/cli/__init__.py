@@ -14,6 +14,7 @@ from ivr.cli.menus import menus
 from ivr.cli.serve import serve
 from ivr.cli.simulated_call import call
 from ivr.cli.tickets import tickets
+from ivr.cli.users import users
 from ivr.cli.worker import worker
 from ivr.settings import SettingsError
 
@@ -43,6 +44,7 @@ main.add_command(calls)
 main.add_command(db)
 main.add_command(tickets)
 main.add_command(callbacks_group)
+main.add_command(users)
 for _command in (close, reopen, list_closures):
     hours.add_command(_command)
 main.add_command(hours)

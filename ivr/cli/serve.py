@@ -30,6 +30,22 @@ def prepare(settings: Settings) -> None:
         click.echo(f"published {path} as version {published}")
 
 
+def first_supervisor_hint(settings: Settings, host: str, port: int) -> str | None:
+    """How the first supervisor gets into the console, while there is none (never a
+    default password)."""
+    from ivr.storage.accounts import has_supervisor
+    from ivr.storage.db import open_session
+
+    with open_session(settings.database_url) as session:
+        if has_supervisor(session):
+            return None
+    return (
+        "Console: ainda não há supervisor. Crie o primeiro com\n"
+        "    .venv/bin/ivr users add SEU_NOME --role supervisor\n"
+        f"e entre em http://{host}:{port}/admin/login"
+    )
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -48,6 +64,9 @@ def serve(host: str, port: int, threads: int, at: datetime | None) -> None:
 
     settings = Settings.from_env()
     prepare(settings)
+    hint = first_supervisor_hint(settings, host, port)
+    if hint:
+        click.echo(hint)
     clock = RunningClock(at) if at else utc_now
     # The worker runs in this (gunicorn's master) process, once, whatever the
     # number of web workers; create_app() never starts one.

@@ -1,0 +1,5 @@
+"""The console's pages, one module per area; importing this registers them all."""
+
+from __future__ import annotations
+
+from ivr.web.console import auth, home  # noqa: F401

@@ -1,0 +1,89 @@
+"""Fixtures for the console: an app on a migrated database, users, logged-in clients."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from hours.clock import SettableClock
+from ivr.app import close_app, create_app
+from ivr.menus.loader import load_menu
+from ivr.settings import Settings
+from ivr.storage.accounts import add_user
+from ivr.storage.db import open_session
+from ivr.storage.menu_versions import migrate_and_publish_if_none
+from tests.web.conftest import AUTH_TOKEN, OPEN_INSTANT, SHIPPED_MENU
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock(OPEN_INSTANT)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        menus_path=str(SHIPPED_MENU),
+        twilio_auth_token=AUTH_TOKEN,
+        secret_key="console-test-secret",
+        var_dir=tmp_path / "var",
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, clock: SettableClock) -> Iterator[Flask]:
+    migrate_and_publish_if_none(
+        settings.database_url,
+        lambda: SHIPPED_MENU.read_text(encoding="utf-8"),
+        "tests",
+        OPEN_INSTANT,
+        validate=lambda text: load_menu(text, "menus.yaml"),
+    )
+    with open_session(settings.database_url, write=True) as session:
+        add_user(session, "ana", PASSWORD, "supervisor", OPEN_INSTANT)
+        add_user(session, "vitor", PASSWORD, "viewer", OPEN_INSTANT)
+        session.commit()
+    app = create_app(settings, clock=clock, start_background=False)
+    yield app
+    close_app(app)
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def log_in(client: FlaskClient, name: str, password: str = PASSWORD, next_url: str = ""):
+    page = client.get("/admin/login")
+    token = csrf_of(page.get_data(as_text=True))
+    return client.post(
+        "/admin/login",
+        data={"name": name, "password": password, "csrf_token": token, "next": next_url},
+    )
+
+
+@pytest.fixture
+def supervisor(app: Flask) -> FlaskClient:
+    client = app.test_client()
+    assert log_in(client, "ana").status_code == 302
+    return client
+
+
+@pytest.fixture
+def viewer(app: Flask) -> FlaskClient:
+    client = app.test_client()
+    assert log_in(client, "vitor").status_code == 302
+    return client
+
+
+def token_from(client: FlaskClient, path: str = "/admin/") -> str:
+    return csrf_of(client.get(path).get_data(as_text=True))
