@@ -83,22 +83,24 @@ def _callers_hear(settings: Settings, schedules: tuple[str, ...], now: datetime)
 
 
 @click.command()
-@click.option("--message", required=True, help="What callers hear, e.g. 'Estamos em manutenção.'")
+@click.option(
+    "--message", required=True, help="O que quem liga ouve, ex.: 'Estamos em manutenção.'"
+)
 @click.option(
     "--until",
     type=Instant(),
     default=None,
-    help="When the line reopens; without an offset, São Paulo time.",
+    help="Quando o atendimento reabre; sem fuso, horário de São Paulo.",
 )
-@click.option("--for", "duration", default=None, metavar="2h|45m", help="How long it stays closed.")
+@click.option(
+    "--for", "duration", default=None, metavar="2h|45m", help="Por quanto tempo fica fechado."
+)
 @click.option(
     "--until-reopened",
     is_flag=True,
-    help="No end: closed until `ivr hours reopen` (asked for confirmation otherwise).",
+    help="Sem fim: fechado até `ivr hours reopen` (sem esta opção, pede confirmação).",
 )
-@click.option(
-    "--schedule", "schedules", multiple=True, help="Close only this schedule (repeatable)."
-)
+@click.option("--schedule", "schedules", multiple=True, help="Fecha só esta agenda (repetível).")
 def close(
     message: str,
     until: datetime | None,
@@ -106,7 +108,7 @@ def close(
     until_reopened: bool,
     schedules: tuple[str, ...],
 ) -> None:
-    """Close the line now (every web process hears of it within seconds)."""
+    """Fecha o atendimento agora (todos os processos web sabem em segundos)."""
     from ivr.storage import closures
 
     now = datetime.now(UTC)
@@ -157,7 +159,7 @@ def close(
 @click.command()
 @click.argument("number", type=int, required=False)
 def reopen(number: int | None) -> None:
-    """End the emergency closure NUMBER (see `ivr hours closures`), or all of them."""
+    """Encerra o fechamento de emergência NUMBER (veja `ivr hours closures`), ou todos."""
     from ivr.storage import closures
 
     with configured_session(write=True) as session:
@@ -177,7 +179,7 @@ def reopen(number: int | None) -> None:
 
 @click.command("closures")
 def list_closures() -> None:
-    """Emergency closures in force or planned, with their numbers (São Paulo time)."""
+    """Fechamentos de emergência em vigor ou agendados, com seus números (horário de SP)."""
     from ivr.storage import closures
 
     with configured_session(write=True) as session:

@@ -138,7 +138,7 @@ def _day_state(cal: Calendar, day: date) -> str:
 
 @click.group()
 def hours() -> None:
-    """Business hours: open or closed, why, and the year's calendar."""
+    """Horário de atendimento: aberto ou fechado, por quê, o calendário do ano e os fechamentos."""
 
 
 _menus_option = click.option(
@@ -146,7 +146,7 @@ _menus_option = click.option(
     "menus_file",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Menu file (default: the live version, else $IVR_MENUS or menus.yaml).",
+    help="Arquivo de menu (padrão: a versão no ar; senão, $IVR_MENUS ou menus.yaml).",
 )
 
 
@@ -156,11 +156,11 @@ _menus_option = click.option(
     "at",
     type=Instant(zone=None),
     default=None,
-    help="Instant to check (default: now); without an offset, the schedule's zone.",
+    help="Instante a consultar (padrão: agora); sem fuso, o fuso da agenda.",
 )
-@click.option("--line", default=None, help="Product line id: use its schedule.")
-@click.option("--schedule", default=None, help="Schedule name (default: the default schedule).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--line", default=None, help="Linha de produto (ex.: erp): usa a agenda dela.")
+@click.option("--schedule", default=None, help="Nome da agenda (padrão: a agenda padrão).")
+@click.option("--json", "as_json", is_flag=True, help="Mostra um objeto JSON.")
 @_menus_option
 def check(
     at: datetime | None,
@@ -169,7 +169,7 @@ def check(
     as_json: bool,
     menus_file: str | None,
 ) -> None:
-    """Is the line open at --at? Why not, and when does it open or close."""
+    """O atendimento está aberto em --at? Se não, por quê; e quando abre ou fecha."""
     cfg = _load(menus_file)
     name = _schedule_name(cfg, line, schedule)
     at = _parse_at(at, cfg.hours, name)
@@ -188,14 +188,14 @@ def check(
 
 @hours.command()
 @click.option("--year", type=click.IntRange(1970, 2200), required=True)
-@click.option("--line", default=None, help="Product line id: use its schedule.")
-@click.option("--schedule", default=None, help="Schedule name (default: the default schedule).")
+@click.option("--line", default=None, help="Linha de produto (ex.: erp): usa a agenda dela.")
+@click.option("--schedule", default=None, help="Nome da agenda (padrão: a agenda padrão).")
 @click.option(
     "--ics",
     "ics_file",
     type=click.Path(dir_okay=False, writable=True),
     default=None,
-    help="Also write the calendar as an iCalendar file.",
+    help="Grava também o calendário como arquivo iCalendar.",
 )
 @_menus_option
 def calendar(
@@ -205,8 +205,8 @@ def calendar(
     ics_file: str | None,
     menus_file: str | None,
 ) -> None:
-    """List the year's holidays, closures and special openings, then the optional days
-    (Carnaval, 24 and 31 December …) marked open or closed."""
+    """Lista feriados, fechamentos e aberturas especiais do ano e, depois, os pontos
+    facultativos (Carnaval, 24 e 31 de dezembro…), cada um marcado aberto ou fechado."""
     cfg = _load(menus_file)
     name = _schedule_name(cfg, line, schedule)
     cal = cfg.hours.calendar(name)

@@ -19,11 +19,11 @@ from ivr.storage.menu_versions import live_or_file
     "--menu",
     "menu_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Menu file to test (default: the live version, else IVR_MENUS).",
+    help="Menu a testar (padrão: a versão no ar; senão, IVR_MENUS).",
 )
-@click.option("-v", "--verbose", is_flag=True, help="Print what each call heard.")
+@click.option("-v", "--verbose", is_flag=True, help="Mostra o que cada ligação ouviu.")
 def test_menus(scenarios_file: Path, menu_file: Path | None, verbose: bool) -> None:
-    """Run SCENARIOS_FILE's calls; report each pass or failure with the difference."""
+    """Faz as ligações de SCENARIOS_FILE e diz quais passaram e, nas que falharam, o quê."""
     from hours.clock import SettableClock
     from ivr.menus.loader import MenuInvalid, read_menu_file
     from ivr.simulator import InProcess

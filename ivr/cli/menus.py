@@ -20,13 +20,13 @@ from ivr.storage.menu_versions import live_text
 
 @click.group()
 def menus() -> None:
-    """Menu documents and their published versions."""
+    """Menus: validar, publicar, promover, exportar, listar versões, desenhar, testar."""
 
 
 @menus.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def validate(file: Path) -> None:
-    """Check FILE; print every problem as FILE:LINE:COL: message."""
+    """Verifica FILE e lista cada problema como FILE:LINHA:COLUNA: caminho: mensagem."""
     try:
         problems = check_menu(read_menu_file(file), str(file))
     except MenuInvalid as invalid:
@@ -55,22 +55,22 @@ def _test_numbers(
 
 @menus.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--author", default=None, help="Who publishes (default: the OS user).")
-@click.option("--draft", is_flag=True, help="Serve FILE only to the --test-number callers.")
+@click.option("--author", default=None, help="Quem publica (padrão: o usuário do sistema).")
+@click.option("--draft", is_flag=True, help="Só quem liga dos --test-number ouve FILE.")
 @click.option(
     "--test-number",
     "test_numbers",
     multiple=True,
     callback=_test_numbers,
-    help="A phone that hears the draft (repeatable), e.g. +5511987654321.",
+    help="Um telefone que ouve o rascunho (repetível), ex.: (11) 91111-2222.",
 )
-@click.option("--force", is_flag=True, help="Publish even though the linter warns.")
+@click.option("--force", is_flag=True, help="Publica mesmo com avisos do verificador.")
 def publish(
     file: Path, author: str | None, draft: bool, test_numbers: list[str], force: bool
 ) -> None:
-    """Validate FILE and make it the live menu for new calls (or a draft).
+    """Valida FILE e o coloca no ar para as novas ligações (ou como rascunho).
 
-    Errors always refuse the file; warnings refuse it too unless --force.
+    Erros sempre barram o arquivo; avisos também, a menos que se use --force.
     """
     from ivr.storage import menu_versions
 
@@ -123,9 +123,9 @@ def _refuse(problems: list[MenuProblem], why: str | None = None) -> NoReturn:
 
 
 @menus.command()
-@click.option("--author", default=None, help="Who promotes (default: the OS user).")
+@click.option("--author", default=None, help="Quem promove (padrão: o usuário do sistema).")
 def promote(author: str | None) -> None:
-    """Make the draft that test numbers tried live for every caller."""
+    """Coloca no ar, para todos, o rascunho que os números de teste ouviram."""
     from ivr.storage import menu_versions
 
     with configured_session(write=True) as session:
@@ -138,9 +138,9 @@ def promote(author: str | None) -> None:
 
 
 @menus.command()
-@click.option("--version", "version_id", type=int, default=None, help="Default: the live one.")
+@click.option("--version", "version_id", type=int, default=None, help="Padrão: a versão no ar.")
 def export(version_id: int | None) -> None:
-    """Print a published version's YAML."""
+    """Mostra o YAML de uma versão publicada."""
     from ivr.storage import menu_versions
 
     with configured_session(write=True) as session:
@@ -159,8 +159,8 @@ _STATUS = {"draft": "rascunho", "retired": "rascunho encerrado"}
 
 @menus.command()
 def versions() -> None:
-    """List versions, newest first: the live one and drafts are marked; times
-    are in the line's time zone (its default schedule's)."""
+    """Lista as versões, da mais nova à mais antiga, marcando a que está no ar e o
+    rascunho; horários no fuso da linha (o da agenda padrão)."""
     from ivr.storage import menu_versions
 
     with configured_session(write=True) as session:
@@ -206,20 +206,20 @@ _GRAPH_SUFFIXES = {".svg": "svg", ".png": "png", ".mmd": "mermaid", ".dot": "dot
     "fmt",
     type=click.Choice(["svg", "png", "mermaid", "dot"]),
     default=None,
-    help="Default: from --output's suffix (.svg .png .mmd .dot), else svg.",
+    help="Padrão: pela extensão de --output (.svg .png .mmd .dot); senão, svg.",
 )
 @click.option(
     "--output",
     "-o",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     default=None,
-    help="Write here instead of standard output.",
+    help="Grava neste arquivo em vez da saída padrão.",
 )
 def graph(file: Path | None, fmt: str | None, output: Path | None) -> None:
-    """Draw the menu graph of FILE (default: the live version, else IVR_MENUS).
+    """Desenha o grafo do menu FILE (padrão: a versão no ar; senão, IVR_MENUS).
 
-    SVG and PNG need Graphviz's `dot` (apt-get install graphviz); Mermaid and
-    DOT text need nothing.
+    SVG e PNG precisam do `dot` do Graphviz (apt-get install graphviz);
+    Mermaid e DOT (texto) não precisam de nada.
     """
     from ivr.menus.graph import (
         GraphvizFailed,

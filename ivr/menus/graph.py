@@ -299,8 +299,9 @@ def render(dot_text: str, fmt: Literal["svg", "png"], *, dot: str | None = None)
     program = shutil.which(dot or "dot")
     if program is None:
         raise GraphvizMissing(
-            "Graphviz's 'dot' program is not installed, so there is no SVG or PNG: install "
-            "graphviz (Debian/Ubuntu: apt-get install graphviz), or use --format mermaid or dot"
+            "o programa 'dot' do Graphviz não está instalado, então não há SVG nem PNG: "
+            "instale o graphviz (Debian/Ubuntu: apt-get install graphviz) ou use "
+            "--format mermaid ou dot"
         )
     try:
         done = subprocess.run(
@@ -311,8 +312,8 @@ def render(dot_text: str, fmt: Literal["svg", "png"], *, dot: str | None = None)
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise GraphvizFailed(f"could not run {program}: {exc}") from exc
+        raise GraphvizFailed(f"não foi possível executar {program}: {exc}") from exc
     if done.returncode != 0:
         reason = done.stderr.decode("utf-8", "replace").strip()
-        raise GraphvizFailed(f"{program} failed (exit {done.returncode}): {reason}")
+        raise GraphvizFailed(f"{program} falhou (código {done.returncode}): {reason}")
     return done.stdout

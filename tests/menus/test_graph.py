@@ -194,7 +194,7 @@ def test_graph_cli_without_dot_says_to_install_graphviz(
     monkeypatch.setenv("PATH", str(workdir))  # no dot here
     result = CliRunner().invoke(menus, ["graph", "small.yaml", "--format", "svg"])
     assert result.exit_code == 1
-    assert "install graphviz" in result.stderr
+    assert "instale o graphviz" in result.stderr
     assert "Traceback" not in result.output
 
 
