@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 
 from flask import Flask
+from sqlalchemy import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hours.calendar import EmergencySource
@@ -28,6 +29,7 @@ from ivr.web.console import init_console
 from ivr.web.metrics import Metrics
 from ivr.web.services import Services
 from ivr.web.sessions import ConsoleOnlySessions
+from tickets_bridge.store import TicketStore
 
 WEB_SWITCH_INTERVAL = 0.0005  # seconds; see create_app
 
@@ -95,6 +97,7 @@ def create_app(
     )
     _warm_up(versions, clock)
     renderer = Renderer(settings.voice)
+    tickets = ticket_desk(settings, engine, versions, clock)
     calls = CallHandler(
         versions,
         renderer,
@@ -103,6 +106,7 @@ def create_app(
         fallback_number=settings.fallback_number,
         fallback_queue=settings.fallback_queue,
         on_error=metrics.failures.inc,
+        tickets=tickets,
     )
     app.extensions["ivr"] = Services(
         settings=settings,
@@ -121,6 +125,34 @@ def create_app(
     init_console(app)
     logging.getLogger("ivr").setLevel(logging.INFO)
     return app
+
+
+def ticket_desk(settings: Settings, engine: Engine, versions: VersionCache, clock: Clock):
+    """The voicemail and ticket-status steps' way to the tickets (see ``ivr.ticket_desk``)."""
+    from ivr.ticket_desk import LOOKUP_TIMEOUT, IvrTicketDesk, live_rules
+
+    def line_names() -> dict[str, str]:
+        _version, release = versions.current()
+        return {name: line.name for name, line in release.menu.lines.items()}
+
+    def remote() -> TicketStore:
+        import httpx
+
+        from tickets_bridge.stores import make_store
+
+        client = httpx.Client(timeout=httpx.Timeout(LOOKUP_TIMEOUT))
+        rules = live_rules(versions)
+        return make_store(
+            settings.ticket_store, engine=engine, rules=rules, clock=clock, client=client
+        )
+
+    return IvrTicketDesk(
+        engine,
+        settings.ticket_store,
+        lambda: live_rules(versions),
+        line_names,
+        remote=remote if settings.ticket_store != "sql" else None,
+    )
 
 
 def _warm_up(versions: VersionCache, clock: Clock) -> None:

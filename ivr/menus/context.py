@@ -33,6 +33,51 @@ class HoursOracle(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class VoicemailTicket:
+    """What the voicemail step asks the ticket desk to record."""
+
+    key: str  # CallSid and step: a replayed request finds the same ticket
+    caller: str
+    line: str | None
+    topic: str | None
+    recording_url: str
+    recording_duration: int | None
+    call_sid: str
+    add_to: str | None = None  # the caller chose to add the message to this open ticket
+
+
+@dataclass(frozen=True, slots=True)
+class TicketNote:
+    """The ticket a caller is told about: its protocol and when to expect an answer."""
+
+    protocol: str
+    status: str = ""
+    updated_at: datetime | None = None
+    due_at: datetime | None = None
+    stale: bool = False  # the help desk did not answer: the last status we knew
+    follows: str | None = None  # a follow-up of this Resolvido ticket
+
+
+class TicketDesk(Protocol):
+    """The seam to the tickets bridge, asked only by the voicemail and ticket-status steps.
+
+    Every other step stays free of I/O.
+    """
+
+    def open_ticket(self, caller: str, line: str | None) -> str | None:
+        """The protocol of the caller's newest ticket on ``line`` not yet Resolvido."""
+        ...
+
+    def record_voicemail(self, message: VoicemailTicket, now: datetime) -> TicketNote:
+        """Make the message a ticket (or a comment on ``add_to``), durably, before we answer."""
+        ...
+
+    def lookup(self, protocol: str) -> TicketNote | None:
+        """A ticket's status (the help desk asked briefly, else the last one known)."""
+        ...
+
+
 class AlwaysOpen:
     """Calendar used until one is configured: the line never closes."""
 
@@ -51,6 +96,8 @@ class CallContext:
     caller: str = ""  # E.164 as Twilio sends it in From
     called: str = ""
     hours: HoursOracle = AlwaysOpen()  # noqa: RUF009 -- stateless, safe to share
+    tickets: TicketDesk | None = None  # None: no tickets (menus tried without a database)
+    call_sid: str = ""
 
     def __post_init__(self) -> None:
         require_aware(self.now, "CallContext.now")

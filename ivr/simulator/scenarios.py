@@ -5,7 +5,7 @@ A scenario file::
     scenarios:
       - name: ERP, estoque, em horário comercial
         at: 2026-11-24T10:00:00-03:00     # when the call happens
-        from: "+5511987654321"            # optional
+        from: "+5511987654321"            # optional; else a number of its own
         keys: "2 1 1"                     # one token per menu: keys, "-" silence, "s:texto" speech
                                           # (at a recording: "-" or "#" records nothing)
         agents_answer: true               # optional; false: nobody picks up
@@ -119,15 +119,31 @@ def differences(expect: Expectation, transcript: Transcript) -> Iterator[str]:
         )
 
 
+def caller_of(scenario: Scenario, index: int) -> str:
+    """The number the scenario calls from: its ``from``, else one of its own.
+
+    Scenarios share one database, and a caller's tickets change what they
+    hear next time ("Você já tem um chamado aberto"): each scenario that names
+    no number gets its own, so scenarios are independent unless they share a
+    ``from`` on purpose.
+    """
+    if "caller" in scenario.model_fields_set:
+        return scenario.caller
+    return f"+55119{87654321 - index:08d}"
+
+
 def run_scenarios(
     scenarios: list[Scenario], transport: Transport, clock: SettableClock, auth_token: str
 ) -> list[Result]:
     """Place every scenario's call through ``transport`` with the clock at its instant."""
     results = []
-    for scenario in scenarios:
+    for index, scenario in enumerate(scenarios):
         clock.at = scenario.at
         phone = Phone(
-            transport, auth_token, caller=scenario.caller, agents_answer=scenario.agents_answer
+            transport,
+            auth_token,
+            caller=caller_of(scenario, index),
+            agents_answer=scenario.agents_answer,
         )
         transcript = phone.call([Answer.parse(token) for token in scenario.keys.split()])
         found = tuple(differences(scenario.expect, transcript))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from ivr.menus import engine
 from ivr.menus.actions import CallState, Outcome, Step
-from ivr.menus.context import AlwaysOpen, CallContext, HoursOracle
+from ivr.menus.context import AlwaysOpen, CallContext, HoursOracle, TicketDesk
 from ivr.telephony.forms import VoiceRequest
 from ivr.telephony.state_url import parse_state
 from ivr.telephony.twiml import Renderer
@@ -55,8 +55,10 @@ class CallHandler:
         fallback_number: str = "",
         fallback_queue: str = "",
         on_error: Callable[[], object] = lambda: None,
+        tickets: TicketDesk | None = None,
     ) -> None:
         self.versions = versions
+        self.tickets = tickets
         self.renderer = renderer
         self.call_log = call_log
         self.clock = clock
@@ -97,10 +99,14 @@ class CallHandler:
         step = engine.advance(release.menu, state, request.event(), ctx)
         return step, state.version, state.node, release
 
-    @staticmethod
-    def _context(request: VoiceRequest, release: Release, now: datetime) -> CallContext:
+    def _context(self, request: VoiceRequest, release: Release, now: datetime) -> CallContext:
         return CallContext(
-            now=now, caller=request.caller, called=request.called, hours=release.hours
+            now=now,
+            caller=request.caller,
+            called=request.called,
+            hours=release.hours,
+            tickets=self.tickets,
+            call_sid=request.call_sid,
         )
 
     def _log(

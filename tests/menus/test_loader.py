@@ -187,7 +187,8 @@ def test_unknown_kind_and_unknown_field_are_located() -> None:
         "m.yaml:12:5: nodes.principal.retris: campo desconhecido 'retris' "
         "(você quis dizer 'retries'?)",
         "m.yaml:22:11: nodes.recado.kind: tipo de nó desconhecido 'voicemial' (você quis dizer "
-        "'voicemail'? tipos: menu, message, transfer, voicemail, hours, goto, hangup)",
+        "'voicemail'? tipos: menu, message, transfer, voicemail, hours, goto, hangup, "
+        "ticket_status)",
     ]
 
 

@@ -11,7 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from ivr.menus.nodes import goto, hangup, hours, menu, message, transfer, voicemail
+from ivr.menus.nodes import (
+    goto,
+    hangup,
+    hours,
+    menu,
+    message,
+    ticket_status,
+    transfer,
+    voicemail,
+)
 from ivr.menus.nodes.base import NodeKind, NodeModel
 
 _ALL: tuple[NodeKind, ...] = (
@@ -22,6 +31,7 @@ _ALL: tuple[NodeKind, ...] = (
     hours.KIND,
     goto.KIND,
     hangup.KIND,
+    ticket_status.KIND,
 )
 
 KINDS: Mapping[str, NodeKind] = MappingProxyType({kind.name: kind for kind in _ALL})
