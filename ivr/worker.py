@@ -118,9 +118,11 @@ def build_worker(settings: Settings, clock: Clock = utc_now) -> Worker:
     registered here, with ``worker.add_job(name, func, seconds)``.
     """
     from ivr.storage.db import make_engine
+    from ivr.ticket_jobs import register_ticket_jobs
 
     worker = Worker(make_engine(settings.database_url), settings, clock)
     _add_callback_dispatcher(worker)
+    register_ticket_jobs(worker)
     return worker
 
 
