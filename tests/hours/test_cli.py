@@ -201,16 +201,27 @@ def test_calendar_marks_each_optional_day_open_or_closed():
 )
 def test_every_command_reads_at_the_same_way(form: str):
     """A time without an offset is the line's local time (São Paulo), in every command."""
-    from ivr.cli.closures import close
-    from ivr.cli.simulated_call import call
+    import click
 
+    from ivr.cli import main
+    from ivr.cli.params import Instant
+
+    def options(command: click.Command, path: str):
+        for param in command.params:
+            if isinstance(param.type, Instant):
+                yield f"{path} {param.opts[0]}", param
+        for name, sub in getattr(command, "commands", {}).items():
+            yield from options(sub, f"{path} {name}")
+
+    found = dict(options(main, "ivr"))
+    assert {"ivr call --at", "ivr hours check --at", "ivr hours close --until"} <= set(found)
     expected = datetime(2026, 12, 24, 17, 0, tzinfo=UTC)
-    for command, name in ((call, "at"), (close, "until"), (hours.commands["check"], "at")):
-        option = next(p for p in command.params if p.name == name)
+    for where, option in found.items():
         value = option.type.convert(form, option, None)
         if value.tzinfo is None:  # `hours check` places it in the schedule's zone
+            assert where == "ivr hours check --at"
             value = value.replace(tzinfo=ZoneInfo("America/Sao_Paulo"))
-        assert value == expected, (command.name, form)
+        assert value == expected, (where, form)
 
 
 def test_check_at_a_time_without_offset(menus: str):
