@@ -129,6 +129,18 @@ def test_a_refusal_carries_tomtickets_reason(tomticket, http_client):
         adapter.create(voicemail("100000000018"), "k1")
 
 
+def test_tomtickets_reason_never_carries_a_phone_number(tomticket, http_client):
+    adapter = store(tomticket, http_client)
+    tomticket.departments = ()  # every department refused, and the number echoed back
+    tomticket.refusal_suffix = " (cliente +55 11 91111-2222)"
+
+    with pytest.raises(TicketRejected) as refused:
+        adapter.create(voicemail("100000000018"), "k1")
+
+    assert "Departamento inválido" in str(refused.value)
+    assert "91111" not in str(refused.value)
+
+
 def test_a_finished_ticket_takes_no_reply(tomticket, http_client):
     adapter = store(tomticket, http_client)
     remote_id = adapter.create(voicemail("100000000018"), "k1")

@@ -71,8 +71,12 @@ def rejected(what: str, response: httpx.Response) -> TicketRejected:
 
 def excerpt(response: httpx.Response) -> str:
     """The start of a response body, phone-like digit runs masked."""
-    text = " ".join(response.text.split())[:_EXCERPT]
-    return _PHONE_LIKE.sub("…", text)
+    return masked(response.text)
+
+
+def masked(text: str) -> str:
+    """A help desk's words fit for a log: one line, short, phone-like digit runs masked."""
+    return _PHONE_LIKE.sub("…", " ".join(text.split())[:_EXCERPT])
 
 
 def json_body(response: httpx.Response) -> Any:

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from tickets_bridge.adapters.remote_calls import excerpt, json_body, rejected, send
+from tickets_bridge.adapters.remote_calls import excerpt, json_body, masked, rejected, send
 from tickets_bridge.adapters.ticket_text import ticket_text
 from tickets_bridge.store import (
     Comment,
@@ -301,7 +301,7 @@ def _department_of(item: Mapping[str, Any]) -> str | None:
 
 def _message_of(body: Mapping[str, Any]) -> str:
     message = body.get("message")
-    return str(message)[:200] if message else "no reason given"
+    return masked(str(message)) if message else "no reason given"
 
 
 def _new_ticket_id(body: Mapping[str, Any]) -> str | None:

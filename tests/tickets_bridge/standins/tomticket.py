@@ -51,6 +51,7 @@ class TomTicketStandIn(StandIn):
         self.tickets: dict[str, dict[str, Any]] = {}  # in creation order
         self.replies: dict[str, list[str]] = {}
         self.new_ticket_shape: NewTicketShape = "data.ticket_id"
+        self.refusal_suffix = ""  # help desks echo what they were sent in their errors
         self._protocol = 0
 
     # -- what a test may do as the help desk's agents ---------------------------
@@ -141,7 +142,7 @@ class TomTicketStandIn(StandIn):
         if customer is None:
             return _error("Cliente não encontrado.")
         if form.get("department_id") not in self.departments:
-            return _error("Departamento inválido.")
+            return _error("Departamento inválido." + self.refusal_suffix)
         if not form.get("subject") or not form.get("message"):
             return _error("Informe o assunto e a mensagem.")
         if form.get("priority", "2") not in ("1", "2", "3", "4"):
