@@ -96,7 +96,11 @@ def active_key(line: str, number: str) -> str:
 
 def active_callback(session: Session, line: str, number: str) -> Callback | None:
     """The number's callback on ``line`` that is still to be made, if any."""
-    return session.scalar(select(Callback).where(Callback.active_key == active_key(line, number)))
+    key = active_key(line, number)
+    table = Callback.__table__
+    found = session.connection().execute(select(table.c.id).where(table.c.active_key == key))
+    row = found.first()  # a plain row first: most requests have no booking to load
+    return session.get(Callback, row[0]) if row is not None else None
 
 
 # --------------------------------------------------------------------------- slot search
@@ -132,13 +136,20 @@ def _windows(calendar: Calendar, when: When, now: datetime) -> Iterator[tuple[da
         day += timedelta(days=1)
 
 
-def _booked(session: Session, line: str, start: datetime, end: datetime) -> dict[datetime, int]:
-    rows = session.execute(
-        select(CallbackSlot.start, CallbackSlot.booked).where(
-            CallbackSlot.line == line, CallbackSlot.start >= start, CallbackSlot.start < end
+def _full(
+    session: Session, line: str, start: datetime, end: datetime, capacity: int
+) -> set[datetime]:
+    """Starts of the line's full slots in ``[start, end)`` (Core: no ORM rows to build)."""
+    table = CallbackSlot.__table__
+    rows = session.connection().execute(
+        select(table.c.start).where(
+            table.c.line == line,
+            table.c.start >= start,
+            table.c.start < end,
+            table.c.booked >= capacity,
         )
     )
-    return {row.start: row.booked for row in rows}
+    return {row[0] for row in rows}
 
 
 def _insert_ignore(session: Session, slot: Slot, line: str) -> None:
@@ -152,23 +163,25 @@ def _insert_ignore(session: Session, slot: Slot, line: str) -> None:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    session.execute(insert(CallbackSlot).values(values).on_conflict_do_nothing())
+    session.connection().execute(
+        insert(CallbackSlot.__table__).values(values).on_conflict_do_nothing()
+    )
 
 
 def _take(session: Session, slot: Slot, line: str, capacity: int) -> bool:
     """Take a place in ``slot`` if it has one: atomic across processes."""
     _insert_ignore(session, slot, line)
-    result = session.execute(
-        update(CallbackSlot)
+    table = CallbackSlot.__table__
+    result = session.connection().execute(
+        update(table)
         .where(
-            CallbackSlot.line == line,
-            CallbackSlot.start == slot.start.astimezone(UTC),
-            CallbackSlot.booked < capacity,
+            table.c.line == line,
+            table.c.start == slot.start.astimezone(UTC),
+            table.c.booked < capacity,
         )
-        .values(booked=CallbackSlot.booked + 1)
-        .execution_options(synchronize_session=False)
+        .values(booked=table.c.booked + 1)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return result.rowcount == 1
 
 
 def _release(session: Session, line: str, start: datetime) -> None:
@@ -207,9 +220,9 @@ def take_slot(
         slots = calendar.open_slots(start, end, size)
         if not slots:
             continue
-        booked = _booked(session, line, slots[0].start, slots[-1].end)
+        full = _full(session, line, slots[0].start, slots[-1].end, policy.per_slot)
         for slot in slots:
-            if booked.get(slot.start.astimezone(UTC), 0) >= policy.per_slot:
+            if slot.start.astimezone(UTC) in full:
                 continue
             if _take(session, slot, line, policy.per_slot):
                 return slot
@@ -240,6 +253,9 @@ def book(
 ) -> Callback:
     """Book a callback to ``number`` (E.164, already checked by ``callbacks.numbers``).
 
+    Run it in a transaction of its own: losing a race for the number rolls
+    the whole transaction back before :class:`AlreadyBooked` is raised.
+
     Raises :class:`AlreadyBooked` when the number has an active callback on
     ``line``, :class:`NoSlot` when nothing is free. ``source_call_sid`` (the
     call the request was made in) makes it idempotent: the same call books once.
@@ -251,29 +267,31 @@ def book(
     existing = active_callback(session, line, number)
     if existing is not None:
         raise AlreadyBooked(existing)
+    slot = take_slot(session, calendar, policy, line, now, when, at)
+    callback = Callback(
+        protocol=protocol,
+        number=number,
+        line=line,
+        reason=reason,
+        status=SCHEDULED,
+        active_key=active_key(line, number),
+        slot_start=slot.start.astimezone(UTC),
+        slot_end=slot.end.astimezone(UTC),
+        scheduled_for=slot.start.astimezone(UTC),
+        attempts=0,
+        source_call_sid=source_call_sid,
+        created_at=now,
+        updated_at=now,
+    )
+    _event(callback, now, "booked", f"{author}: {slot.start.isoformat()}")
+    session.add(callback)
     try:
-        with session.begin_nested():  # a race lost below gives the slot place back
-            slot = take_slot(session, calendar, policy, line, now, when, at)
-            callback = Callback(
-                protocol=protocol,
-                number=number,
-                line=line,
-                reason=reason,
-                status=SCHEDULED,
-                active_key=active_key(line, number),
-                slot_start=slot.start.astimezone(UTC),
-                slot_end=slot.end.astimezone(UTC),
-                scheduled_for=slot.start.astimezone(UTC),
-                attempts=0,
-                source_call_sid=source_call_sid,
-                created_at=now,
-                updated_at=now,
-            )
-            _event(callback, now, "booked", f"{author}: {slot.start.isoformat()}")
-            session.add(callback)
-            session.flush()
+        session.flush()
     except IntegrityError:
-        # another process booked this number on this line a moment ago
+        # Another process booked this number on this line a moment ago. The
+        # transaction is rolled back whole (the slot place with it): bookings
+        # run in a transaction of their own.
+        session.rollback()
         raced = active_callback(session, line, number)
         if raced is not None:
             raise AlreadyBooked(raced) from None

@@ -300,7 +300,7 @@ class Dispatcher:
                 ).all()
             )
             query = (
-                select(Callback)
+                select(Callback.id, Callback.line)
                 .where(Callback.status == SCHEDULED, Callback.scheduled_for <= now)
                 .order_by(Callback.scheduled_for, Callback.id)
                 .limit(self._batch * 4)
@@ -308,17 +308,21 @@ class Dispatcher:
             if self._postgres:
                 query = query.with_for_update(skip_locked=True)
             picked: list[int] = []
-            for callback in session.scalars(query):
+            for callback in session.execute(query):
                 if len(picked) >= self._batch:
                     break
                 limit = self._lines(callback.line).policy.max_simultaneous
                 if busy.get(callback.line, 0) >= limit:
                     continue
                 busy[callback.line] = busy.get(callback.line, 0) + 1
-                callback.status = DIALING
-                callback.lease_owner = self.owner
-                callback.lease_until = now + self._lease
                 picked.append(callback.id)
+            if picked:  # one statement for the batch
+                table = Callback.__table__
+                session.connection().execute(
+                    update(table)
+                    .where(table.c.id.in_(picked))
+                    .values(status=DIALING, lease_owner=self.owner, lease_until=now + self._lease)
+                )
         return picked
 
     # ------------------------------------------------------------------ one call
@@ -342,7 +346,7 @@ class Dispatcher:
             )
             session.add(attempt)
             session.flush()
-            attempt_id, number = attempt.id, callback.number
+            attempt_id, number, attempt_number = attempt.id, callback.number, attempt.attempt
         call = OutboundCall(
             to=number,
             answer_url=f"{self._public_url}/callbacks/answer?attempt={attempt_id}",
@@ -362,15 +366,23 @@ class Dispatcher:
                     callback.attempts = max(callback.attempts, setup.policy.max_attempts)
                 _attempt_over(session, callback, setup, now, "not_placed", self._on_failed)
             return 0
-        with Session(self._writer) as session, session.begin():
-            attempt = session.get(CallbackAttempt, attempt_id)
-            assert attempt is not None
-            attempt.call_sid = attempt.call_sid or sid
-            callback = attempt.callback
-            if callback.status == DIALING and callback.attempts == attempt.attempt:
-                callback.status = IN_CALL
-                callback.call_sid = sid
-                callback.lease_until = now + self._in_call_limit
+        # Two plain updates (the hot path): a status callback may have come first.
+        attempts, callbacks = CallbackAttempt.__table__, Callback.__table__
+        with self._writer.begin() as connection:
+            connection.execute(
+                update(attempts)
+                .where(attempts.c.id == attempt_id, attempts.c.call_sid.is_(None))
+                .values(call_sid=sid)
+            )
+            connection.execute(
+                update(callbacks)
+                .where(
+                    callbacks.c.id == callback_id,
+                    callbacks.c.status == DIALING,
+                    callbacks.c.attempts == attempt_number,
+                )
+                .values(status=IN_CALL, call_sid=sid, lease_until=now + self._in_call_limit)
+            )
         return 1
 
     def _postpone(
