@@ -153,6 +153,8 @@ def call(digits, speech, at, caller, called, menu_file, url, no_answer, as_json)
             called=called,
             agents_answer=not no_answer,
         )
+        if interactive:  # before the first prompt: which menu and closures are heard
+            click.echo(_said(heard_from))
         try:
             transcript = phone.call(answers)
         except httpx.HTTPError as exc:

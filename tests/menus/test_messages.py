@@ -23,6 +23,14 @@ def test_one_typo_in_a_target_is_one_problem_with_a_suggestion() -> None:
     ]
 
 
+def test_principall_is_one_problem_that_suggests_principal() -> None:
+    """The issue's own example: the main menu misspelt where the call is sent to it."""
+    text = SHIPPED.replace(": principal\n", ": principall\n", 1)
+    [problem] = check_menu(text, "menus.yaml")
+    assert problem.line == _line_of(text, ": principall")
+    assert problem.message == "nó desconhecido 'principall' (você quis dizer 'principal'?)"
+
+
 def test_a_misspelt_start_is_one_problem_too() -> None:
     text = SHIPPED.replace("start: boas_vindas", "start: boas_vinda", 1)
     assert [str(p) for p in check_menu(text, "menus.yaml")] == [

@@ -118,6 +118,8 @@ def test_keys_typed_at_the_terminal_walk_the_menus_to_a_transfer(tmp_path, termi
     assert all(text.count(menu) == 1 for menu in menus), text
     assert "[transferência: queue:suporte-erp]" in text.split("teclas")[-1]
     assert text.rstrip().endswith("fim da ligação: transferred")
+    # and, before anything is heard, which menu plays: the menu file, nothing published
+    assert text.lstrip().startswith(f"menu: {ROOT / 'menus.yaml'}\n")
 
 
 def test_after_a_silence_the_apology_is_read_before_the_next_prompt(tmp_path, terminal_env):
