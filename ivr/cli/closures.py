@@ -63,7 +63,10 @@ def _until(until: datetime | None, duration: str | None, now: datetime) -> datet
             raise click.BadParameter("use, por exemplo, 2h, 45m ou 1h30m", param_hint="--for")
         hours, minutes = (int(g or 0) for g in match.groups())
         try:
-            return now + timedelta(hours=hours, minutes=minutes)
+            end = now + timedelta(hours=hours, minutes=minutes)
+            # up to the next whole minute: the time shown is the time stored
+            past = timedelta(seconds=end.second, microseconds=end.microsecond)
+            return end + (timedelta(minutes=1) - past if past else timedelta(0))
         except OverflowError:
             raise click.BadParameter(
                 f"{duration!r} é longo demais: para um fechamento sem fim, use --until-reopened",
@@ -124,11 +127,15 @@ def close(
             param_hint="--schedule",
         )
     if end is None and not until_reopened:
-        answer = click.prompt(
-            "Fechar o atendimento sem hora para reabrir? Ele só volta com `ivr hours reopen` [s/N]",
-            default="n",
-            show_default=False,
-        )
+        try:
+            answer = click.prompt(
+                "Fechar o atendimento sem hora para reabrir? Ele só volta com "
+                "`ivr hours reopen` [s/N]",
+                default="n",
+                show_default=False,
+            )
+        except click.Abort:  # no terminal to ask on
+            answer = "n"
         if answer.strip().lower() not in ("s", "sim", "y", "yes"):
             raise click.ClickException("nada foi fechado (para não perguntar: --until-reopened)")
     with configured_session(write=True) as session:
