@@ -25,19 +25,31 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import settings
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, text
 
-from ivr.storage.db import make_engine, upgrade
+from hours.clock import SettableClock
+from ivr.app import close_app, create_app
+from ivr.menus.loader import load_menu
+from ivr.settings import Settings
+from ivr.simulator import InProcess, Phone
+from ivr.storage import menu_versions
+from ivr.storage.db import make_engine, open_session, upgrade
+from ivr.storage.menu_versions import migrate_and_publish_if_none
 
 # Property tests are judged by what they find, not by how fast one example
 # runs on a busy machine: no per-example deadline anywhere.
-settings.register_profile("ivr", deadline=None)
-settings.load_profile("ivr")
+hypothesis_settings.register_profile("ivr", deadline=None)
+hypothesis_settings.load_profile("ivr")
 
 PG_USER = "postgres"  # the cluster's superuser, and the system user it runs as under root
 PG_TEMPLATE_DB = "ivr_template"
@@ -246,6 +258,103 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     yield engine
     engine.dispose()
+
+
+# -- the web app, a client, a command-line runner (as in Flask's tutorial) ----
+
+
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+SHIPPED_MENU = Path(__file__).resolve().parents[1] / "menus.yaml"
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+# A Tuesday morning with the line open.
+OPEN_INSTANT = datetime(2026, 11, 24, 10, 0, tzinfo=SAO_PAULO)
+
+
+def publish_text(database_url: str, text: str, author: str = "tests") -> int:
+    with open_session(database_url, write=True) as session:
+        version = menu_versions.publish(
+            session, text, author, OPEN_INSTANT, validate=lambda t: load_menu(t, "menus.yaml")
+        )
+        session.commit()
+        return version.id
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    """The app reads "now" only through it; a test moves it with ``clock.at = …``."""
+    return SettableClock(OPEN_INSTANT)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        menus_path=str(SHIPPED_MENU),
+        twilio_auth_token=AUTH_TOKEN,
+        secret_key="test-secret",
+        var_dir=tmp_path / "var",
+    )
+
+
+@pytest.fixture
+def make_app(settings: Settings, clock: SettableClock) -> Iterator[Callable[..., Flask]]:
+    """``make_app(**changes)``: the app on the test database, with the shipped menu
+    live unless a version was published first; ``changes`` are settings fields, and
+    ``menu_refresh_seconds`` is passed to ``create_app``. Closed after the test."""
+    apps: list[Flask] = []
+
+    def build(*, menu_refresh_seconds: float = 1.0, **changes: object) -> Flask:
+        configured = settings.model_copy(update=changes)
+        migrate_and_publish_if_none(
+            configured.database_url,
+            lambda: SHIPPED_MENU.read_text(encoding="utf-8"),
+            "tests",
+            OPEN_INSTANT,
+            validate=lambda text: load_menu(text, "menus.yaml"),
+        )
+        app = create_app(configured, clock=clock, menu_refresh_seconds=menu_refresh_seconds)
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        close_app(app)
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    """The web app on the test database, the shipped menu live, the clock at ``OPEN_INSTANT``."""
+    return make_app()
+
+
+@pytest.fixture
+def phone(app) -> Phone:
+    return Phone(InProcess(app), AUTH_TOKEN)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """Flask's test client on the app (``phone`` posts signed Twilio requests instead)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """Invokes ``ivr`` commands in-process; combine with ``cli_env`` for a scratch database."""
+    return CliRunner()
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``ivr`` commands run from an empty folder on a scratch SQLite database and the
+    shipped menu; the folder is returned."""
+    workdir = tmp_path / "cwd"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path}/ivr.db")
+    monkeypatch.setenv("IVR_MENUS", str(SHIPPED_MENU))
+    monkeypatch.setenv("IVR_VAR_DIR", str(tmp_path / "var"))
+    return workdir
 
 
 # -- fixtures for other packages go below this line --------------------------

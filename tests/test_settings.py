@@ -76,10 +76,11 @@ def test_a_bad_value_is_one_line_naming_the_variable(variable: str, value: str) 
     assert "\n" not in str(raised.value)
 
 
-def test_the_command_line_answers_a_bad_value_in_one_line(tmp_path, monkeypatch) -> None:
-    monkeypatch.chdir(tmp_path)
+def test_the_command_line_answers_a_bad_value_in_one_line(
+    runner: CliRunner, cli_env, monkeypatch
+) -> None:
     monkeypatch.setenv("IVR_TRUSTED_PROXIES", "abc")
-    result = CliRunner().invoke(main, ["hours", "check"])
+    result = runner.invoke(main, ["hours", "check"])
     assert result.exit_code == 1
     assert result.output == (
         "Error: bad setting: IVR_TRUSTED_PROXIES='abc': "

@@ -6,10 +6,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 
 from hours.calendar import Calendar
 from hours.schedule import Schedule
-from ivr.menus.loader import load_menu
+from hours.schedules_section import parse_schedules
 
 SP = ZoneInfo("America/Sao_Paulo")
 
@@ -19,8 +20,13 @@ SHIPPED_MENU = Path(__file__).resolve().parents[2] / "menus.yaml"
 
 @pytest.fixture(scope="session")
 def shipped() -> dict[str, Schedule]:
-    """The schedules of the shipped menus.yaml: what callers of the shipped line get."""
-    return dict(load_menu(SHIPPED_MENU.read_text(encoding="utf-8")).schedules)
+    """The schedules of the shipped menus.yaml: what callers of the shipped line get.
+
+    Read with the calendar's own parser, not the menu loader: these tests are
+    about the calendar alone.
+    """
+    document = yaml.safe_load(SHIPPED_MENU.read_text(encoding="utf-8"))
+    return parse_schedules(document["schedules"])
 
 
 @pytest.fixture

@@ -146,23 +146,25 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_graph_cli_writes_mermaid_of_a_file(workdir: Path) -> None:
+def test_graph_cli_writes_mermaid_of_a_file(runner: CliRunner, workdir: Path) -> None:
     (workdir / "small.yaml").write_text(SMALL, encoding="utf-8")
-    result = CliRunner().invoke(menus, ["graph", "small.yaml", "--format", "mermaid"])
+    result = runner.invoke(menus, ["graph", "small.yaml", "--format", "mermaid"])
     assert result.exit_code == 0, result.output
     assert 'n1 -->|"aberto"| n2' in result.stdout
     assert result.stdout.startswith("flowchart TD\n")
 
 
-def test_graph_cli_draws_menus_yaml_when_nothing_is_published(workdir: Path) -> None:
+def test_graph_cli_draws_menus_yaml_when_nothing_is_published(
+    runner: CliRunner, workdir: Path
+) -> None:
     (workdir / "menus.yaml").write_text(SMALL, encoding="utf-8")
-    result = CliRunner().invoke(menus, ["graph", "--output", "menu.dot"])
+    result = runner.invoke(menus, ["graph", "--output", "menu.dot"])
     assert result.exit_code == 0, result.output
     assert '"principal" -> "fiscal"' in (workdir / "menu.dot").read_text(encoding="utf-8")
     assert "desenhando menus.yaml" in result.stderr
 
 
-def test_graph_cli_draws_the_live_version_first(workdir: Path) -> None:
+def test_graph_cli_draws_the_live_version_first(runner: CliRunner, workdir: Path) -> None:
     (workdir / "menus.yaml").write_text(SMALL, encoding="utf-8")
     live = SHIPPED.read_text(encoding="utf-8")
     url = f"sqlite:///{workdir / 'ivr.db'}"
@@ -174,41 +176,43 @@ def test_graph_cli_draws_the_live_version_first(workdir: Path) -> None:
         )
         session.commit()
     engine.dispose()
-    result = CliRunner().invoke(menus, ["graph", "--format", "mermaid"])
+    result = runner.invoke(menus, ["graph", "--format", "mermaid"])
     assert result.exit_code == 0, result.output
     assert "topicos_fiscal" in result.stdout
     assert "desenhando versão publicada 1" in result.stderr
 
 
-def test_graph_cli_refuses_a_broken_menu_with_its_problems(workdir: Path) -> None:
+def test_graph_cli_refuses_a_broken_menu_with_its_problems(
+    runner: CliRunner, workdir: Path
+) -> None:
     (workdir / "broken.yaml").write_text(SMALL.replace("next: fim", "next: fin"), "utf-8")
-    result = CliRunner().invoke(menus, ["graph", "broken.yaml", "--format", "dot"])
+    result = runner.invoke(menus, ["graph", "broken.yaml", "--format", "dot"])
     assert result.exit_code == 1
     assert "broken.yaml:27:11: nodes.recado.next: nó desconhecido 'fin'" in result.stderr
 
 
 def test_graph_cli_without_dot_says_to_install_graphviz(
-    workdir: Path, monkeypatch: pytest.MonkeyPatch
+    runner: CliRunner, workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (workdir / "small.yaml").write_text(SMALL, encoding="utf-8")
     monkeypatch.setenv("PATH", str(workdir))  # no dot here
-    result = CliRunner().invoke(menus, ["graph", "small.yaml", "--format", "svg"])
+    result = runner.invoke(menus, ["graph", "small.yaml", "--format", "svg"])
     assert result.exit_code == 1
     assert "instale o graphviz" in result.stderr
     assert "Traceback" not in result.output
 
 
 @needs_dot
-def test_graph_cli_png_from_the_output_suffix(workdir: Path) -> None:
+def test_graph_cli_png_from_the_output_suffix(runner: CliRunner, workdir: Path) -> None:
     (workdir / "small.yaml").write_text(SMALL, encoding="utf-8")
-    result = CliRunner().invoke(menus, ["graph", "small.yaml", "-o", "menu.png"])
+    result = runner.invoke(menus, ["graph", "small.yaml", "-o", "menu.png"])
     assert result.exit_code == 0, result.output
     assert (workdir / "menu.png").read_bytes().startswith(PNG_SIGNATURE)
 
 
 @needs_dot
-def test_graph_cli_svg_to_standard_output(workdir: Path) -> None:
+def test_graph_cli_svg_to_standard_output(runner: CliRunner, workdir: Path) -> None:
     (workdir / "small.yaml").write_text(SMALL, encoding="utf-8")
-    result = CliRunner().invoke(menus, ["graph", "small.yaml"])
+    result = runner.invoke(menus, ["graph", "small.yaml"])
     assert result.exit_code == 0, result.output
     assert ET.fromstring(result.stdout_bytes).tag == "{http://www.w3.org/2000/svg}svg"

@@ -233,11 +233,11 @@ def test_the_shipped_menu_has_no_warnings() -> None:
     assert check_menu(SHIPPED.read_text(encoding="utf-8"), "menus.yaml") == []
 
 
-def test_validate_prints_warnings_and_still_succeeds(tmp_path: Path) -> None:
+def test_validate_prints_warnings_and_still_succeeds(runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "m.yaml"
     path.write_text(menu_with("Para o fiscal, digite 1. Para sair, digite 9."), encoding="utf-8")
     load_menu(path.read_text(encoding="utf-8"))  # warnings never stop a menu from loading
-    result = CliRunner().invoke(menus, ["validate", str(path)])
+    result = runner.invoke(menus, ["validate", str(path)])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         f"{path}:5:10: nodes.principal.say: aviso: o texto diz 'digite 9', mas o menu "
@@ -247,24 +247,24 @@ def test_validate_prints_warnings_and_still_succeeds(tmp_path: Path) -> None:
     ]
 
 
-def test_validate_fails_on_errors(tmp_path: Path) -> None:
+def test_validate_fails_on_errors(runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "m.yaml"
     path.write_text(DEAD_END, encoding="utf-8")
-    result = CliRunner().invoke(menus, ["validate", str(path)])
+    result = runner.invoke(menus, ["validate", str(path)])
     assert result.exit_code == 1
     assert f"{path}:17:3: nodes.de_novo: sem saída" in result.output
 
 
-def test_validate_says_ok_for_the_shipped_menu() -> None:
-    result = CliRunner().invoke(menus, ["validate", str(SHIPPED)])
+def test_validate_says_ok_for_the_shipped_menu(runner: CliRunner) -> None:
+    result = runner.invoke(menus, ["validate", str(SHIPPED)])
     assert result.exit_code == 0
     assert result.output == f"{SHIPPED}: ok\n"
 
 
-def test_validate_locates_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+def test_validate_locates_a_file_that_is_not_utf8(runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "m.yaml"
     path.write_bytes(SHIPPED.read_text(encoding="utf-8").encode("latin-1"))
-    result = CliRunner().invoke(menus, ["validate", str(path)])
+    result = runner.invoke(menus, ["validate", str(path)])
     assert result.exit_code == 1
     assert result.exception is None or isinstance(result.exception, SystemExit)
     [line] = result.output.splitlines()

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from ivr.menus.document import Menu
 from ivr.menus.loader import MenuInvalid, MenuProblem, check_menu, load_menu, read_menu_file
@@ -75,7 +76,7 @@ def test_a_loaded_menu_cannot_be_changed() -> None:
     menu = load_menu(SMALL)
     with pytest.raises(TypeError):
         menu.nodes["x"] = menu.nodes["principal"]  # type: ignore[index]
-    with pytest.raises(Exception):  # noqa: B017 -- pydantic's frozen error or dataclass's
+    with pytest.raises(ValidationError, match="frozen"):
         menu.nodes["principal"].after_retries = "x"  # type: ignore[misc]
 
 

@@ -20,10 +20,10 @@ ANNOUNCES_9 = SHIPPED.read_text(encoding="utf-8").replace(
 
 
 @pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+def runner(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path}/ivr.db")
-    return CliRunner()
+    return runner
 
 
 def test_publish_shows_the_warnings_and_refuses_without_force(

@@ -40,13 +40,19 @@ def live_database(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: 
     return database_url
 
 
-def call(*args: str) -> dict:
-    result = CliRunner().invoke(main, ["call", "--json", "--digits", "0", *args])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+@pytest.fixture
+def call(runner: CliRunner):
+    """``ivr call --json --digits 0 ARGS…``: the transcript."""
+
+    def invoke(*args: str) -> dict:
+        result = runner.invoke(main, ["call", "--json", "--digits", "0", *args])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    return invoke
 
 
-def test_a_call_during_an_emergency_closure_hears_it(live_database: str) -> None:
+def test_a_call_during_an_emergency_closure_hears_it(call, live_database: str) -> None:
     during = call("--at", TUESDAY_10H.isoformat())
     assert any(OUTAGE in text for text in during["heard"]), during["heard"]
     assert during["ended"] != "transferred"
@@ -57,6 +63,7 @@ def test_a_call_during_an_emergency_closure_hears_it(live_database: str) -> None
 
 
 def test_a_test_number_hears_the_draft_and_everyone_else_the_live_version(
+    call,
     live_database: str,
 ) -> None:
     tester = call("--from", "(11) 91111-2222")
@@ -67,8 +74,8 @@ def test_a_test_number_hears_the_draft_and_everyone_else_the_live_version(
     assert anyone["menu"] == "versão publicada 1"
 
 
-def test_the_transcript_says_which_version_it_plays(live_database: str) -> None:
-    result = CliRunner().invoke(
+def test_the_transcript_says_which_version_it_plays(runner: CliRunner, live_database: str) -> None:
+    result = runner.invoke(
         main, ["call", "--digits", "0", "--from", TESTER, "--at", TUESDAY_10H.isoformat()]
     )
     assert result.exit_code == 0, result.output
@@ -78,7 +85,7 @@ def test_the_transcript_says_which_version_it_plays(live_database: str) -> None:
 
 
 def test_a_tried_file_is_heard_by_every_caller_with_the_closures_in_force(
-    live_database: str, tmp_path: Path
+    call, live_database: str, tmp_path: Path
 ) -> None:
     tried = tmp_path / "novo.yaml"
     tried.write_text(SHIPPED.replace(GREETING, "Olá! Menu em teste."), encoding="utf-8")
@@ -87,12 +94,14 @@ def test_a_tried_file_is_heard_by_every_caller_with_the_closures_in_force(
     assert any(OUTAGE in text for text in heard["heard"])
 
 
-def test_speech_with_spaces_is_given_in_quotes(tmp_path: Path, monkeypatch) -> None:
+def test_speech_with_spaces_is_given_in_quotes(
+    runner: CliRunner, tmp_path: Path, monkeypatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path}/ivr.db")
     monkeypatch.setenv("IVR_MENUS", str(Path(__file__).parents[2] / "menus.yaml"))
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "speech-token")
-    result = CliRunner().invoke(
+    result = runner.invoke(
         main,
         [
             "call",
@@ -107,5 +116,5 @@ def test_speech_with_spaces_is_given_in_quotes(tmp_path: Path, monkeypatch) -> N
     transcript = json.loads(result.output)
     assert {"speech": "faturamento parado"} in [turn["answer"] for turn in transcript["turns"]]
     assert transcript["transferred_to"] == "queue:suporte-urgente"
-    unclosed = CliRunner().invoke(main, ["call", "--digits", '1 "s:faturamento parado'])
+    unclosed = runner.invoke(main, ["call", "--digits", '1 "s:faturamento parado'])
     assert unclosed.exit_code == 2 and "feche as aspas" in unclosed.output

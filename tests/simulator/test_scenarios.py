@@ -16,13 +16,13 @@ SCENARIOS = ROOT / "scenarios.yaml"
 
 
 @pytest.fixture
-def runner(tmp_path, monkeypatch) -> CliRunner:
+def runner(runner: CliRunner, tmp_path, monkeypatch) -> CliRunner:
     """Commands run in an empty folder with a scratch database and a known token."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path}/ivr.db")
     monkeypatch.setenv("IVR_MENUS", str(ROOT / "menus.yaml"))
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "scenario-test-token")
-    return CliRunner()
+    return runner
 
 
 def test_shipped_scenarios_pass(runner):

@@ -29,7 +29,9 @@ def test_migrations_apply_to_an_empty_database(empty_database_url: str) -> None:
     try:
         tables = set(inspect(engine).get_table_names())
         assert {"menu_versions", "calls", "call_steps", "alembic_version"} <= tables
-        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        script = ScriptDirectory.from_config(alembic_config())
+        assert len(script.get_heads()) == 1, "the migrations must form one chain"
+        head = script.get_current_head()
         with engine.connect() as connection:
             assert MigrationContext.configure(connection).get_current_revision() == head
     finally:

@@ -76,11 +76,10 @@ def seconds_until(condition, limit: float = 10.0) -> float:
 
 
 def test_closing_and_reopening_reach_a_running_server_within_5_seconds(
-    server, database_url, monkeypatch
+    runner: CliRunner, server, database_url, monkeypatch
 ):
     monkeypatch.setenv("IVR_DATABASE_URL", database_url)
     assert not hears(server, MESSAGE)
-    runner = CliRunner()
     closed = runner.invoke(main, ["hours", "close", "--message", MESSAGE, "--for", "1h"])
     assert closed.exit_code == 0, closed.output
     assert seconds_until(lambda: hears(server, MESSAGE)) < 5
@@ -88,13 +87,14 @@ def test_closing_and_reopening_reach_a_running_server_within_5_seconds(
     assert seconds_until(lambda: not hears(server, MESSAGE)) < 5
 
 
-def test_ivr_call_over_http_hears_what_it_hears_in_process(server, database_url, monkeypatch):
+def test_ivr_call_over_http_hears_what_it_hears_in_process(
+    runner: CliRunner, server, database_url, monkeypatch
+):
     """`ivr call --url` against a running server is the same call as in-process."""
     import json
 
     monkeypatch.setenv("IVR_DATABASE_URL", database_url)
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
-    runner = CliRunner()
     remote = runner.invoke(main, ["call", "--json", "--digits", "2 3 1", "--url", server])
     local = runner.invoke(main, ["call", "--json", "--digits", "2 3 1"])
     assert remote.exit_code == 0 and local.exit_code == 0, remote.output + local.output

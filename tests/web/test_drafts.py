@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner
 
 from ivr.app import close_app, create_app
 from ivr.menus.loader import load_menu
@@ -53,12 +54,9 @@ def test_draft_is_heard_by_the_test_number_only_then_promoted(settings, clock):
 
 
 @pytest.fixture
-def eager_app(settings, clock):
+def eager_app(make_app):
     """The app, picking up a new version on the very next call."""
-    publish_text(settings.database_url, SHIPPED_MENU.read_text(encoding="utf-8"))
-    app = create_app(settings, clock=clock, menu_refresh_seconds=0)
-    yield app
-    close_app(app)
+    return make_app(menu_refresh_seconds=0)
 
 
 def test_a_call_in_progress_keeps_its_version_when_a_new_one_is_published(eager_app, settings):
@@ -76,16 +74,15 @@ def test_a_call_in_progress_keeps_its_version_when_a_new_one_is_published(eager_
     assert new.heard[0].startswith(DRAFT_GREETING)
 
 
-def test_cli_publishes_a_draft_for_test_numbers_and_promotes_it(tmp_path, monkeypatch):
-    from click.testing import CliRunner
-
+def test_cli_publishes_a_draft_for_test_numbers_and_promotes_it(
+    runner: CliRunner, tmp_path, monkeypatch
+):
     from ivr.cli import main
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path}/ivr.db")
     draft = tmp_path / "rascunho.yaml"
     draft.write_text(draft_text(), encoding="utf-8")
-    runner = CliRunner()
     assert runner.invoke(main, ["menus", "publish", str(SHIPPED_MENU)]).exit_code == 0
     refused = runner.invoke(main, ["menus", "publish", str(draft), "--draft"])
     assert refused.exit_code != 0 and "--test-number" in refused.output
@@ -103,15 +100,12 @@ def test_cli_publishes_a_draft_for_test_numbers_and_promotes_it(tmp_path, monkey
     assert runner.invoke(main, ["menus", "promote"]).exit_code == 1  # nothing left to promote
 
 
-def test_cli_refuses_to_publish_a_file_that_is_not_utf8(tmp_path, monkeypatch):
-    from click.testing import CliRunner
-
+def test_cli_refuses_to_publish_a_file_that_is_not_utf8(runner: CliRunner, tmp_path, monkeypatch):
     from ivr.cli import main
 
     monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path}/ivr.db")
     latin1 = tmp_path / "latin1.yaml"
     latin1.write_bytes(draft_text().encode("latin-1"))
-    runner = CliRunner()
     assert runner.invoke(main, ["menus", "publish", str(SHIPPED_MENU)]).exit_code == 0
     refused = runner.invoke(main, ["menus", "publish", str(latin1)])
     assert refused.exit_code == 1

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from twilio.request_validator import RequestValidator
 
-from ivr.app import close_app, create_app
-from tests.web.conftest import AUTH_TOKEN, SHIPPED_MENU, publish_text
+from tests.web.conftest import AUTH_TOKEN
 
 PUBLIC = "https://ivr.example.com.br"
 FORM = {
@@ -18,21 +16,6 @@ FORM = {
     "Direction": "inbound",
     "ApiVersion": "2010-04-01",
 }
-
-
-@pytest.fixture
-def make_app(settings, clock):
-    publish_text(settings.database_url, SHIPPED_MENU.read_text(encoding="utf-8"))
-    apps = []
-
-    def build(**changes):
-        app = create_app(settings.model_copy(update=changes), clock=clock)
-        apps.append(app)
-        return app
-
-    yield build
-    for app in apps:
-        close_app(app)
 
 
 def signed_for(url: str) -> dict[str, str]:

@@ -266,23 +266,18 @@ def test_a_node_the_version_does_not_have_still_reaches_a_person(app, phone):
     assert "ivr_webhook_failures_total 1.0" in metrics
 
 
-def test_metrics_can_be_protected_by_a_bearer_token(settings, clock):
-    from ivr.app import close_app, create_app
-
-    app = create_app(settings.model_copy(update={"metrics_token": "s3cr3t-token"}), clock=clock)
-    try:
-        client = app.test_client()
-        assert client.get("/healthz").status_code == 200  # health checks need no token
-        assert client.get("/metrics").status_code == 401
-        wrong = client.get("/metrics", headers={"Authorization": "Bearer nope"})
-        assert wrong.status_code == 401 and "ivr_webhook" not in wrong.get_data(as_text=True)
-        basic = client.get("/metrics", headers={"Authorization": "Basic s3cr3t-token"})
-        assert basic.status_code == 401
-        good = client.get("/metrics", headers={"Authorization": "Bearer s3cr3t-token"})
-        assert good.status_code == 200
-        assert "ivr_webhook_requests_total" in good.get_data(as_text=True)
-    finally:
-        close_app(app)
+def test_metrics_can_be_protected_by_a_bearer_token(make_app):
+    app = make_app(metrics_token="s3cr3t-token")
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200  # health checks need no token
+    assert client.get("/metrics").status_code == 401
+    wrong = client.get("/metrics", headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401 and "ivr_webhook" not in wrong.get_data(as_text=True)
+    basic = client.get("/metrics", headers={"Authorization": "Basic s3cr3t-token"})
+    assert basic.status_code == 401
+    good = client.get("/metrics", headers={"Authorization": "Bearer s3cr3t-token"})
+    assert good.status_code == 200
+    assert "ivr_webhook_requests_total" in good.get_data(as_text=True)
 
 
 def test_the_metrics_token_comes_from_the_environment():

@@ -1,12 +1,13 @@
-"""``ivr hours check`` and ``ivr hours calendar`` through click's CliRunner."""
+"""``ivr hours …``: check, calendar, close, reopen and closures, through click's CliRunner."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
 from click.testing import CliRunner
 
@@ -37,12 +38,17 @@ def menus(tmp_path: Path) -> str:
     return str(path)
 
 
-def run(*args: str):
-    result = CliRunner().invoke(hours, list(args))
-    return result
+@pytest.fixture
+def run(runner: CliRunner):
+    """``ivr hours ARGS…``, its result."""
+
+    def invoke(*args: str):
+        return runner.invoke(hours, list(args))
+
+    return invoke
 
 
-def test_check_json_on_a_holiday(menus: str):
+def test_check_json_on_a_holiday(run, menus: str):
     result = run("check", "--at", "2026-11-20T13:00:00Z", "--json", "--menus", menus)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -54,7 +60,7 @@ def test_check_json_on_a_holiday(menus: str):
     assert data["phrase"].startswith("Hoje é feriado")
 
 
-def test_check_json_open_by_line(menus: str):
+def test_check_json_open_by_line(run, menus: str):
     result = run(
         "check", "--at", "2026-11-19T12:00-03:00", "--line", "pdv", "--json", "--menus", menus
     )
@@ -72,19 +78,19 @@ def test_check_json_open_by_line(menus: str):
     assert (lunch["open"], lunch["reason"], lunch["holiday"]) == (False, "lunch", None)
 
 
-def test_check_reads_a_naive_instant_in_the_schedules_zone(menus: str):
+def test_check_reads_a_naive_instant_in_the_schedules_zone(run, menus: str):
     result = run("check", "--at", "2026-11-19T09:00", "--menus", menus)
     assert result.exit_code == 0
     assert result.stdout.startswith("2026-11-19T09:00:00-03:00 [padrao] ABERTO")
 
 
-def test_check_rejects_bad_input(menus: str):
+def test_check_rejects_bad_input(run, menus: str):
     assert run("check", "--at", "amanhã", "--menus", menus).exit_code == 2
     assert run("check", "--line", "nenhuma", "--menus", menus).exit_code == 2
     assert run("check", "--line", "erp", "--schedule", "corrido", "--menus", menus).exit_code == 2
 
 
-def test_bad_input_is_answered_in_portuguese(menus: str):
+def test_bad_input_is_answered_in_portuguese(run, menus: str):
     line = run("check", "--line", "fisco", "--menus", menus)
     assert "linha desconhecida 'fisco' (conhecidas: erp, pdv)" in line.output
     schedule = run("check", "--schedule", "noturno", "--menus", menus)
@@ -93,7 +99,7 @@ def test_bad_input_is_answered_in_portuguese(menus: str):
     assert "use --line ou --schedule, não os dois" in both.output
 
 
-def test_bad_schedules_section_names_the_field(tmp_path: Path):
+def test_bad_schedules_section_names_the_field(run, tmp_path: Path):
     path = tmp_path / "m.yaml"
     path.write_text('schedules: {x: {week: {seg: ["9-25"]}}}\n', encoding="utf-8")
     result = run("check", "--menus", str(path))
@@ -101,7 +107,7 @@ def test_bad_schedules_section_names_the_field(tmp_path: Path):
     assert "m.yaml:1:30: schedules.x.week.seg.0: horário inexistente: 25:00" in result.output
 
 
-def test_calendar_lists_and_writes_ics(menus: str, tmp_path: Path):
+def test_calendar_lists_and_writes_ics(run, menus: str, tmp_path: Path):
     ics = tmp_path / "cal.ics"
     result = run("calendar", "--year", "2027", "--menus", menus, "--ics", str(ics))
     assert result.exit_code == 0, result.output
@@ -109,10 +115,16 @@ def test_calendar_lists_and_writes_ics(menus: str, tmp_path: Path):
     assert "21/04/2027  feriado  Tiradentes" in result.stdout
     text = ics.read_bytes().decode("utf-8")
     assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
-    assert "DTSTART;VALUE=DATE:20270104\r\nDTEND;VALUE=DATE:20270109" in text
-    assert "SUMMARY:Fechado: Férias coletivas\\; equipe reduzida" in text
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
-    assert text.count("BEGIN:VEVENT") == text.count("END:VEVENT") == 12
+    # What a calendar application reads from it:
+    events = icalendar.Calendar.from_ical(text).walk("VEVENT")
+    assert len(events) == 12
+    assert all(event.get("UID") and event.get("DTSTAMP") for event in events)
+    by_summary = {str(event["SUMMARY"]): event for event in events}
+    closure = by_summary["Fechado: Férias coletivas; equipe reduzida"]
+    assert closure.decoded("DTSTART") == date(2027, 1, 4)
+    assert closure.decoded("DTEND") == date(2027, 1, 9)  # the 8th included
+    assert by_summary["Feriado: Tiradentes"].decoded("DTSTART") == date(2027, 4, 21)
 
 
 @pytest.mark.parametrize(
@@ -127,19 +139,18 @@ def test_calendar_lists_and_writes_ics(menus: str, tmp_path: Path):
         (["--for", "1h", "--until-reopened"], "--until-reopened não combina com --until ou --for"),
     ],
 )
-def test_close_refuses_bad_values_without_a_traceback(tmp_path: Path, monkeypatch, args, message):
+def test_close_refuses_bad_values_without_a_traceback(runner: CliRunner, cli_env, args, message):
     from ivr.cli import main
 
-    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path}/ivr.db")
-    monkeypatch.setenv("IVR_MENUS", str(Path(__file__).resolve().parents[2] / "menus.yaml"))
-    runner = CliRunner()
     result = runner.invoke(main, ["hours", "close", "--message", "Manutenção", *args])
     assert result.exit_code == 2
     assert message in result.output
     assert "Nenhum fechamento de emergência" in runner.invoke(main, ["hours", "closures"]).output
 
 
-def test_check_reads_the_live_version_when_one_is_published(tmp_path, monkeypatch) -> None:
+def test_check_reads_the_live_version_when_one_is_published(
+    runner: CliRunner, cli_env, tmp_path, monkeypatch
+) -> None:
     """After a publish, `ivr hours check` answers with the hours calls now get."""
     import json
     from pathlib import Path
@@ -152,10 +163,7 @@ def test_check_reads_the_live_version_when_one_is_published(tmp_path, monkeypatc
     )
     menu = tmp_path / "sem_almoco.yaml"
     menu.write_text(straight, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path}/ivr.db")
     monkeypatch.setenv("IVR_MENUS", str(tmp_path / "missing.yaml"))
-    runner = CliRunner()
     assert runner.invoke(main, ["menus", "publish", str(menu)]).exit_code == 0
     result = runner.invoke(main, ["hours", "check", "--at", "2026-11-24T12:30-03:00", "--json"])
     assert result.exit_code == 0, result.output
@@ -165,14 +173,14 @@ def test_check_reads_the_live_version_when_one_is_published(tmp_path, monkeypatc
 SHIPPED_MENU = Path(__file__).resolve().parents[2] / "menus.yaml"
 
 
-def test_calendar_of_the_shipped_line_keeps_sao_paulo_city_holidays():
+def test_calendar_of_the_shipped_line_keeps_sao_paulo_city_holidays(run):
     result = run("calendar", "--year", "2027", "--menus", str(SHIPPED_MENU))
     assert result.exit_code == 0, result.output
     assert "25/01/2027  feriado  Aniversário da Cidade de São Paulo" in result.stdout
     assert "27/05/2027  feriado  Corpus Christi" in result.stdout
 
 
-def test_calendar_marks_each_optional_day_open_or_closed():
+def test_calendar_marks_each_optional_day_open_or_closed(run):
     """A supervisor sees Carnaval, Cinzas, 28/10, 24/12 and 31/12 and what the line does."""
     result = run("calendar", "--year", "2026", "--menus", str(SHIPPED_MENU))
     assert result.exit_code == 0, result.output
@@ -224,18 +232,16 @@ def test_every_command_reads_at_the_same_way(form: str):
         assert value == expected, (where, form)
 
 
-def test_check_at_a_time_without_offset(menus: str):
+def test_check_at_a_time_without_offset(run, menus: str):
     result = run("check", "--at", "2026-12-24 14:00", "--menus", menus)
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("2026-12-24T14:00:00-03:00 [padrao] ABERTO")
 
 
 @pytest.fixture
-def supervisor(tmp_path: Path, monkeypatch) -> CliRunner:
+def supervisor(runner: CliRunner, cli_env) -> CliRunner:
     """`ivr` on a scratch database, with the shipped menu."""
-    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path}/ivr.db")
-    monkeypatch.setenv("IVR_MENUS", str(SHIPPED_MENU))
-    return CliRunner()
+    return runner
 
 
 def test_close_says_until_when_in_sao_paulo_time_and_its_number(supervisor: CliRunner):

@@ -18,13 +18,9 @@ HIDDEN = "91234"  # any part of the number before its last 4 digits
 
 
 @pytest.fixture
-def ivr(settings, tmp_path, monkeypatch):
+def ivr(runner: CliRunner, cli_env, settings, monkeypatch):
     """Run ``ivr …`` on the app's database, from an empty folder."""
-    workdir = tmp_path / "cwd"
-    workdir.mkdir()
-    monkeypatch.chdir(workdir)
     monkeypatch.setenv("IVR_DATABASE_URL", settings.database_url)
-    runner = CliRunner()
 
     def run(*args: str, code: int = 0) -> str:
         result = runner.invoke(main, list(args))
