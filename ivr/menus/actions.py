@@ -32,6 +32,9 @@ class CallState:
     # state, which lets the renderer reuse the TwiML it made for one.
     step: int = field(default=0, compare=False)
     expect: Expect = "input"
+    # Navigation keys already announced in this call (bit flags of
+    # ``ivr.menus.nodes.menu``): each is announced once per call.
+    told: int = 0
 
     def next(self, node: str, **changes: object) -> CallState:
         """The state for a following request, one step further."""

@@ -42,7 +42,13 @@ Node kinds (``kind`` is required; every other field not listed is an error):
     ``timeout`` seconds of silence (1-60, default 5); ``retries`` attempts in
     all (1-5, default 3); ``invalid`` / ``no_input`` messages (pt-BR defaults);
     ``after_retries``: NODE, required — where the call goes after the last
-    failed attempt (an agent or the voicemail). Speech matching
+    failed attempt (an agent or the voicemail); ``intro`` (optional) said on
+    entering the menu but not on re-prompts ("Você escolheu {linha}.");
+    ``back``: NODE (optional), where ``back_key`` (default ``*``) leads, the
+    menu before; ``repeat_key`` (default ``"9"``, ``null`` for none) plays
+    the options again without using up an attempt. Both also work by voice
+    ("repetir", "voltar") and are announced once per call, on the first menu
+    that offers them; an option on the same key takes precedence. Speech matching
     (``ivr.menus.speech``) ignores case, accents, punctuation, filler words,
     plurals and word endings, forgives small slips of the recogniser, and
     takes a key said by name ("dois", "2"); a phrase matches when its words

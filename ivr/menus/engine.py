@@ -32,7 +32,7 @@ def start(menu: Menu, version: int, ctx: CallContext) -> Step:
 
 def advance(menu: Menu, state: CallState, event: CallerEvent, ctx: CallContext) -> Step:
     """Interpret the request that ``state`` was waiting for."""
-    turn = Turn(menu, ctx, version=state.version, step=state.step, line=state.line)
+    turn = Turn(menu, ctx, version=state.version, step=state.step, line=state.line, told=state.told)
     node = menu.nodes.get(state.node)
     if node is None:
         turn.fail(f"unknown node {state.node!r}")

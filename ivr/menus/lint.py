@@ -101,7 +101,7 @@ def _reachable(doc: LintInput, sources: Iterable[str], *, flow_only: bool = Fals
 # Field names that name another node, to check the references of a node that
 # failed the schema (its model is not there to ask). A new kind with a new
 # target field adds the name here.
-TARGET_FIELDS = frozenset({"next", "after_retries", "fallback", "open", "closed"})
+TARGET_FIELDS = frozenset({"next", "after_retries", "fallback", "open", "closed", "back"})
 
 
 def _raw_targets(raw: Any, loc: Loc = ()) -> Iterable[tuple[Loc, str]]:
@@ -324,10 +324,11 @@ def check_announced_keys(doc: LintInput, report: Report) -> None:
     every key it has. Audio (``play``) and prompts that announce no key at
     all (speech-only, "diga o nome do produto") cannot be checked."""
     for node_id, node in _menus(doc):
+        keys = {*node.options, *node.navigation_keys()}
         for loc, prompt in node.prompts():
             reported: set[str] = set()
             for key, words in announced_keys(prompt):
-                if key not in node.options and key not in reported:
+                if key not in keys and key not in reported:
                     reported.add(key)
                     report(
                         ("nodes", node_id, *loc),

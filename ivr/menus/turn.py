@@ -57,17 +57,26 @@ class Turn:
         "schedule",
         "step",
         "timed_out_at",
+        "told",
         "version",
     )
 
     def __init__(
-        self, menu: Menu, ctx: CallContext, *, version: int, step: int, line: str | None
+        self,
+        menu: Menu,
+        ctx: CallContext,
+        *,
+        version: int,
+        step: int,
+        line: str | None,
+        told: int = 0,
     ) -> None:
         self.menu = menu
         self.ctx = ctx
         self.version = version
         self.step = step + 1  # request counter of every state emitted by this step
         self.line = line
+        self.told = told  # navigation keys announced so far (CallState.told)
         self.actions: list[Action] = []
         self.path: list[str] = []
         self.outcome: Outcome | None = None
@@ -89,6 +98,7 @@ class Turn:
             line=self.line,
             step=self.step,
             expect=expect,
+            told=self.told,
         )
 
     def line_schedule(self) -> str | None:

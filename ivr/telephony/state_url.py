@@ -12,13 +12,15 @@ def state_url(state: CallState, step: int | str | None = None) -> str:
 
     Twilio resolves it against the URL of the current request and signs the
     absolute form when it calls back, so the state cannot be tampered with.
-    The format is ours and compact (``s=VERSION.NODE.ATTEMPT.LINE.EXPECT&k=STEP``):
+    The format is ours and compact (``s=VERSION.NODE.ATTEMPT.LINE.EXPECT&k=STEP``,
+    then ``&t=TOLD`` once navigation keys have been announced):
     node and line ids are restricted to URL-safe characters without dots by
     the menu schema, so nothing needs escaping and parsing is a split.
     """
     k = state.step if step is None else step
     line = state.line or ""
-    return f"{STEP_PATH}?s={state.version}.{state.node}.{state.attempt}.{line}.{state.expect}&k={k}"
+    url = f"{STEP_PATH}?s={state.version}.{state.node}.{state.attempt}.{line}.{state.expect}&k={k}"
+    return f"{url}&t={state.told}" if state.told else url
 
 
 _EXPECTS = frozenset(("input", "dial", "record", "enqueue"))
@@ -37,4 +39,5 @@ def parse_state(query: str) -> CallState:
         line=line or None,
         step=int(fields.get("k", 0)),
         expect=expect,  # type: ignore[arg-type]
+        told=int(fields.get("t", 0)),
     )

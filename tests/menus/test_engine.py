@@ -24,6 +24,7 @@ from ivr.menus.actions import (
 )
 from ivr.menus.context import CallContext, CallerEvent
 from ivr.menus.loader import load_menu
+from ivr.menus.nodes.menu import REPEAT
 from tests.fakes import FixedHours
 
 EXAMPLE = load_menu((Path(__file__).parent / "example_menu.yaml").read_text(encoding="utf-8"))
@@ -90,7 +91,8 @@ def test_a_key_picks_the_product_line_and_its_submenu() -> None:
     assert step.path == ("fiscal",)
     assert step.line == "fiscal"
     assert said(step)[0].startswith("Linha Fiscal. Se o faturamento está parado")
-    assert then(step) == CallState(VERSION, "fiscal", line="fiscal", step=2)
+    # the main menu announced the repeat key: no menu of the call says it again
+    assert then(step) == CallState(VERSION, "fiscal", line="fiscal", step=2, told=REPEAT)
 
 
 def test_speech_matches_without_case_or_accents_inside_a_sentence() -> None:
@@ -182,7 +184,9 @@ def test_an_unanswered_transfer_falls_back() -> None:
     # line: current, and the caller chose the fiscal line
     assert step.actions[-1] == Enqueue(
         "suporte_fiscal",
-        then=CallState(VERSION, "atendimento", line="fiscal", step=4, expect="enqueue"),
+        then=CallState(
+            VERSION, "atendimento", line="fiscal", step=4, expect="enqueue", told=REPEAT
+        ),
     )
     voicemail = press(step, dial_status="queue-full")
     assert voicemail.path == ("recado",)
@@ -211,7 +215,10 @@ nodes:
 """
     )
     start = engine.start(menu, 1, context())
-    assert start.actions[0].prompts == (Play("https://cdn.example.com/menu.mp3"),)  # type: ignore[union-attr]
+    assert start.actions[0].prompts == (  # type: ignore[union-attr]
+        Play("https://cdn.example.com/menu.mp3"),
+        Say("Para ouvir as opções de novo, digite 9."),
+    )
     dial = engine.advance(menu, then(start), CallerEvent(digits="0"), context())
     assert dial.actions[-1] == Dial(then=then(dial), sip="sip:suporte@pbx.example.com")
     step = engine.advance(menu, then(dial), CallerEvent(dial_status="busy"), context())

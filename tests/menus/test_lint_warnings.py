@@ -77,10 +77,10 @@ def test_the_missing_key_is_reported_once_per_prompt() -> None:
 
 
 def test_a_retry_message_announcing_a_missing_key_warns_too() -> None:
-    text = menu_with("Digite 1 ou 0.", extra="    invalid: Opção inválida. Digite 9 para sair.")
+    text = menu_with("Digite 1 ou 0.", extra="    invalid: Opção inválida. Digite 8 para sair.")
     assert shown(text) == [
-        "m.yaml:10:14: nodes.principal.invalid: aviso: o texto diz 'Digite 9', "
-        "mas o menu não tem a opção '9'"
+        "m.yaml:10:14: nodes.principal.invalid: aviso: o texto diz 'Digite 8', "
+        "mas o menu não tem a opção '8'"
     ]
 
 
@@ -235,13 +235,13 @@ def test_the_shipped_menu_has_no_warnings() -> None:
 
 def test_validate_prints_warnings_and_still_succeeds(runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "m.yaml"
-    path.write_text(menu_with("Para o fiscal, digite 1. Para sair, digite 9."), encoding="utf-8")
+    path.write_text(menu_with("Para o fiscal, digite 1. Para sair, digite 8."), encoding="utf-8")
     load_menu(path.read_text(encoding="utf-8"))  # warnings never stop a menu from loading
     result = runner.invoke(menus, ["validate", str(path)])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        f"{path}:5:10: nodes.principal.say: aviso: o texto diz 'digite 9', mas o menu "
-        "não tem a opção '9'",
+        f"{path}:5:10: nodes.principal.say: aviso: o texto diz 'digite 8', mas o menu "
+        "não tem a opção '8'",
         f"{path}:8:7: nodes.principal.options.0: aviso: a opção '0' nunca é anunciada no "
         "texto (say): quem liga não tem como adivinhá-la",
     ]

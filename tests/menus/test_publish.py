@@ -12,9 +12,9 @@ from ivr.cli import main
 
 SHIPPED = Path(__file__).parents[2] / "menus.yaml"
 # The urgent option's prompt announces a key the menu does not have.
-ANNOUNCES_9 = SHIPPED.read_text(encoding="utf-8").replace(
+ANNOUNCES_8 = SHIPPED.read_text(encoding="utf-8").replace(
     "Para falar com um atendente, digite 0.",
-    "Para falar com um atendente, digite 0. Para ouvir de novo, digite 9.",
+    "Para falar com um atendente, digite 0. Para a ouvidoria, digite 8.",
     1,
 )
 
@@ -30,13 +30,13 @@ def test_publish_shows_the_warnings_and_refuses_without_force(
     runner: CliRunner, tmp_path: Path
 ) -> None:
     menu = tmp_path / "menu.yaml"
-    menu.write_text(ANNOUNCES_9, encoding="utf-8")
+    menu.write_text(ANNOUNCES_8, encoding="utf-8")
     refused = runner.invoke(main, ["menus", "publish", str(menu)])
     assert refused.exit_code == 1
     lines = refused.output.splitlines()
     assert re.fullmatch(
-        rf"{re.escape(str(menu))}:\d+:\d+: nodes.principal.say: aviso: o texto diz 'digite 9', "
-        r"mas o menu não tem a opção '9'",
+        rf"{re.escape(str(menu))}:\d+:\d+: nodes.principal.say: aviso: o texto diz 'digite 8', "
+        r"mas o menu não tem a opção '8'",
         lines[0],
     ), lines
     assert "nada foi publicado" in lines[-1] and "--force" in lines[-1]
@@ -44,14 +44,14 @@ def test_publish_shows_the_warnings_and_refuses_without_force(
 
     forced = runner.invoke(main, ["menus", "publish", str(menu), "--force"])
     assert forced.exit_code == 0, forced.output
-    assert "aviso: o texto diz 'digite 9'" in forced.output
+    assert "aviso: o texto diz 'digite 8'" in forced.output
     assert "versão 1 publicada" in forced.output
-    assert "digite 9" in runner.invoke(main, ["menus", "export"]).output
+    assert "digite 8" in runner.invoke(main, ["menus", "export"]).output
 
 
 def test_a_draft_with_warnings_is_refused_too(runner: CliRunner, tmp_path: Path) -> None:
     menu = tmp_path / "menu.yaml"
-    menu.write_text(ANNOUNCES_9, encoding="utf-8")
+    menu.write_text(ANNOUNCES_8, encoding="utf-8")
     args = ["menus", "publish", str(menu), "--draft", "--test-number", "11 91111-2222"]
     assert runner.invoke(main, args).exit_code == 1
     assert runner.invoke(main, [*args, "--force"]).exit_code == 0
@@ -67,7 +67,7 @@ def test_versions_marks_the_live_one_in_the_line_s_time_zone(
     runner: CliRunner, tmp_path: Path
 ) -> None:
     draft = tmp_path / "rascunho.yaml"
-    draft.write_text(ANNOUNCES_9, encoding="utf-8")
+    draft.write_text(ANNOUNCES_8, encoding="utf-8")
     second = tmp_path / "segunda.yaml"
     second.write_text(SHIPPED.read_text(encoding="utf-8") + "# segunda versão\n", encoding="utf-8")
     assert runner.invoke(main, ["menus", "publish", str(SHIPPED), "--author", "ana"]).exit_code == 0

@@ -112,7 +112,9 @@ def test_a_key_said_by_name_is_that_key_when_the_menu_has_it(
     node = MENUS[node_id]
     spoken = f"opção {name}" if as_option else name.capitalize()
     key = SPOKEN_KEYS[name]
-    assert node.match_speech(spoken) == (key if key in node.options else None)
+    assert node.match_speech(spoken) == (
+        key if key in node.options or key in node.navigation_keys() else None
+    )
 
 
 @given(st.sampled_from(sorted(MENUS)), st.lists(st.sampled_from(sorted(FILLERS)), max_size=6))
@@ -122,6 +124,6 @@ def test_filler_words_alone_choose_nothing(node_id: str, words: list[str]) -> No
 
 
 @given(st.sampled_from(sorted(MENUS)), st.text(max_size=80))
-def test_anything_heard_gives_an_option_of_the_menu_or_none(node_id: str, heard: str) -> None:
+def test_anything_heard_gives_a_key_of_the_menu_or_none(node_id: str, heard: str) -> None:
     node = MENUS[node_id]
-    assert node.match_speech(heard) in {*node.options, None}
+    assert node.match_speech(heard) in {*node.options, *node.navigation_keys(), None}

@@ -100,7 +100,7 @@ def test_speech_answer_routes_like_the_key(phone):
 
 def test_invalid_key_three_times_goes_to_an_agent(phone):
     transcript = phone.call([Answer.parse("7")] * 3)
-    assert sum("Opção inválida" in text for text in transcript.heard) >= 2
+    assert sum("essa opção não é válida" in text for text in transcript.heard) >= 2
     assert transcript.transferred_to == "queue:suporte-geral"
 
 

@@ -1,8 +1,16 @@
 """``menu``: a prompt, then the caller picks an option by key or by voice.
 
-Silence or a wrong key re-prompts, up to ``retries`` attempts in all; after
-the last failed attempt the call goes to ``after_retries`` (an agent or the
-voicemail, say), never to a dead end.
+``intro`` is said on entering the menu ("Você escolheu {linha}."), never on
+a re-prompt. Silence or a wrong key re-prompts, up to ``retries`` attempts
+in all; after the last failed attempt the call goes to ``after_retries`` (an
+agent or the voicemail, say), never to a dead end.
+
+Navigation, the Brazilian convention: ``repeat_key`` (default 9) plays the
+options again without counting as an attempt; ``back_key`` (default ``*``)
+goes to ``back``, the menu before, when one is given. "repetir" / "voltar"
+work by voice too. Each is announced once per call, on the first menu that
+offers it (``CallState.told``); an option on the same key takes precedence
+and the menu goes without that navigation.
 """
 
 from __future__ import annotations
@@ -12,7 +20,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from ivr.menus.actions import CallState, Gather, Redirect, Say
+from ivr.menus.actions import CallState, Gather, Play, Redirect, Say
 from ivr.menus.context import CallerEvent
 from ivr.menus.nodes.base import (
     AudioUrl,
@@ -32,6 +40,20 @@ DTMF_KEYS: tuple[str, ...] = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", 
 
 DEFAULT_INVALID = parse_prompt("Desculpe, essa opção não é válida.")
 DEFAULT_NO_INPUT = parse_prompt("Desculpe, não recebemos nenhuma resposta.")
+
+# Navigation: the bit of ``CallState.told``, what callers may say, the announcement.
+REPEAT, BACK = 1, 2
+REPEAT_SPEECH = ("repetir", "de novo", "ouvir novamente", "ouvir as opções de novo")
+BACK_SPEECH = ("voltar", "menu anterior")
+KEY_NAMES = {"*": "asterisco", "#": "sustenido"}
+
+
+def repeat_hint(key: str) -> str:
+    return f"Para ouvir as opções de novo, digite {KEY_NAMES.get(key, key)}."
+
+
+def back_hint(key: str) -> str:
+    return f"Para voltar ao menu anterior, digite {KEY_NAMES.get(key, key)}."
 
 
 def _check_key(key: str) -> str:
@@ -62,6 +84,7 @@ class Option(BaseModel):
 
 class MenuNode(NodeModel):
     kind: Literal["menu"]
+    intro: PromptText | None = None
     say: PromptText | None = None
     play: AudioUrl | None = None
     options: dict[DtmfKey, Option]
@@ -70,12 +93,17 @@ class MenuNode(NodeModel):
     invalid: PromptText = DEFAULT_INVALID
     no_input: PromptText = DEFAULT_NO_INPUT
     after_retries: Ident
+    back: Ident | None = None
+    repeat_key: DtmfKey | None = "9"
+    back_key: DtmfKey = "*"
 
     takes_input = True
 
     # Precomputed at load time so a step only looks things up.
     _matcher: SpeechMatcher | None = PrivateAttr(default=None)
     _hints: tuple[str, ...] | None = PrivateAttr(default=None)
+    _repeat: str | None = PrivateAttr(default=None)  # the keys that work here
+    _back: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _check(self) -> MenuNode:
@@ -94,10 +122,19 @@ class MenuNode(NodeModel):
         return self
 
     def model_post_init(self, context: object, /) -> None:
+        repeat = self.repeat_key if self.repeat_key not in self.options else None
+        has_back = self.back is not None and self.back_key not in self.options
+        back = self.back_key if has_back else None
+        self._repeat, self._back = repeat, back
         vocabulary = self.vocabulary()
-        self._matcher = SpeechMatcher.build(vocabulary, self.options) if vocabulary else None
-        hints = tuple(p for phrases in vocabulary.values() for p in phrases)
-        self._hints = hints or None
+        if vocabulary:
+            said: dict[str, tuple[str, ...]] = dict(vocabulary)
+            if repeat is not None:
+                said[repeat] = REPEAT_SPEECH
+            if back is not None:
+                said[back] = BACK_SPEECH
+            self._matcher = SpeechMatcher.build(said, [*self.options, *said])
+            self._hints = tuple(p for phrases in said.values() for p in phrases)
 
     def vocabulary(self) -> dict[str, tuple[str, ...]]:
         """What may be said for each key that has speech phrases."""
@@ -113,6 +150,12 @@ class MenuNode(NodeModel):
     def choice_targets(self) -> Iterator[tuple[Loc, str]]:
         for key, option in self.options.items():
             yield ("options", key, "next"), option.next
+        if self.back is not None:
+            yield ("back",), self.back
+
+    def navigation_keys(self) -> set[str]:
+        """The repeat and back keys that work in this menu."""
+        return {key for key in (self._repeat, self._back) if key is not None}
 
     def lines_used(self) -> Iterator[tuple[Loc, str]]:
         for key, option in self.options.items():
@@ -120,36 +163,44 @@ class MenuNode(NodeModel):
                 yield ("options", key, "line"), option.line
 
     def prompts(self) -> Iterator[tuple[Loc, Prompt]]:
+        if self.intro is not None:
+            yield ("intro",), self.intro
         if self.say is not None:
             yield ("say",), self.say
         yield ("invalid",), self.invalid
         yield ("no_input",), self.no_input
 
 
-def _prompt(node: MenuNode, node_id: str, turn: Turn, attempt: int, lead: Prompt | None) -> None:
-    prompts: list[Say | object] = []
-    if lead is not None:
-        text = turn.render(lead)
+def _prompt(
+    node: MenuNode, node_id: str, turn: Turn, attempt: int, lead: Prompt | None, *, entering: bool
+) -> None:
+    """The menu's Gather: ``lead`` (a re-prompt's reason) or, ``entering``, the
+    intro; then the options; then the navigation keys not yet announced."""
+    prompts: list[Say | Play] = []
+    first = node.intro if entering else lead
+    if first is not None:
+        text = turn.render(first)
         if text.strip():
             prompts.append(Say(text))
     audio = turn.audio(node.say, node.play)
     if audio is not None:
         prompts.append(audio)
+    if node._repeat is not None and not turn.told & REPEAT:
+        turn.told |= REPEAT
+        prompts.append(Say(repeat_hint(node._repeat)))
+    if node._back is not None and not turn.told & BACK:
+        turn.told |= BACK
+        prompts.append(Say(back_hint(node._back)))
     then = turn.state(node_id, attempt=attempt)
     turn.actions.append(
-        Gather(
-            prompts=tuple(prompts),  # type: ignore[arg-type]
-            then=then,
-            timeout=node.timeout,
-            speech_hints=node._hints,
-        )
+        Gather(prompts=tuple(prompts), then=then, timeout=node.timeout, speech_hints=node._hints)
     )
     # Twilio falls through to the next verb when nobody answers: silence comes back to us.
     turn.actions.append(Redirect(then))
 
 
 def enter(node: MenuNode, node_id: str, turn: Turn) -> str | None:
-    _prompt(node, node_id, turn, 1, None)
+    _prompt(node, node_id, turn, 1, None, entering=True)
     return None
 
 
@@ -162,14 +213,20 @@ def resume(
     heard = event.speech
     key: str | None = None
     if pressed:
-        key = pressed if pressed in node.options else None
+        key = pressed if pressed in node.options or pressed in node.navigation_keys() else None
     elif heard:
         key = node.match_speech(heard)
-    if key is not None:
+    if key is not None and key in node.options:
         option = node.options[key]
         if option.line is not None:
             turn.line = option.line
         return option.next
+    if key is not None and key == node._back:
+        return node.back
+    if key is not None:  # the repeat key: the options again, the attempt not counted
+        turn.path.append(node_id)
+        _prompt(node, node_id, turn, state.attempt, None, entering=False)
+        return None
     silent = not pressed and not (heard and heard.strip())
     message = node.no_input if silent else node.invalid
     if state.attempt >= node.retries:
@@ -178,7 +235,7 @@ def resume(
             turn.timed_out_at = node_id
         return node.after_retries
     turn.path.append(node_id)
-    _prompt(node, node_id, turn, state.attempt + 1, message)
+    _prompt(node, node_id, turn, state.attempt + 1, message, entering=False)
     return None
 
 
