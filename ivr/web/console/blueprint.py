@@ -88,3 +88,10 @@ def _helpers() -> dict[str, object]:
     from ivr.web.console.access import mask_number
 
     return {"mask": mask_number, "has_page": lambda e: e in current_app.view_functions}
+
+
+@bp.app_template_filter("mask")
+def _mask(number: str | None) -> str:
+    from ivr.web.console.access import mask_number
+
+    return mask_number(number)
