@@ -87,3 +87,31 @@ def viewer(app: Flask) -> FlaskClient:
 
 def token_from(client: FlaskClient, path: str = "/admin/") -> str:
     return csrf_of(client.get(path).get_data(as_text=True))
+
+
+def book_callback(database_url: str, number: str = "+5511987654321", line: str = "erp") -> str:
+    """Book a callback on the shipped menu's line, as a caller would; its protocol."""
+    from callbacks.booking import book
+    from ivr.callback_setup import line_setup
+    from ivr.storage.db import BEGIN_IMMEDIATE, make_engine
+
+    menu = load_menu(SHIPPED_MENU.read_text(encoding="utf-8"), "menus.yaml")
+    setup = line_setup(menu, menu.hours(), line)
+    engine = make_engine(database_url)
+    try:
+        from sqlalchemy.orm import Session
+
+        with Session(engine.execution_options(**{BEGIN_IMMEDIATE: True})) as session:
+            callback = book(
+                session,
+                setup.calendar,
+                setup.policy,
+                line=line,
+                number=number,
+                protocol=f"2026{abs(hash(number)) % 10**8:08d}",
+                now=OPEN_INSTANT,
+            )
+            session.commit()
+            return callback.protocol
+    finally:
+        engine.dispose()

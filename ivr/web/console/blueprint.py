@@ -46,6 +46,18 @@ def writing() -> Iterator[Session]:
         yield session
 
 
+@contextmanager
+def rehearsing() -> Iterator[Session]:
+    """A write transaction that is always rolled back: to count what a change would do."""
+    writer = services().engine.execution_options(**{BEGIN_IMMEDIATE: True})
+    with Session(writer) as session:
+        session.begin()
+        try:
+            yield session
+        finally:
+            session.rollback()
+
+
 @bp.before_request
 def _guard():
     if request.method not in ("GET", "HEAD", "OPTIONS"):

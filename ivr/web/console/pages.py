@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from ivr.web.console import auth, home, menus  # noqa: F401
+from ivr.web.console import auth, home, hours, menus  # noqa: F401
