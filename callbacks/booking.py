@@ -345,3 +345,15 @@ def reschedule(
         _event(callback, now, kind, f"{author}: {slot.start.isoformat()}")
         session.flush()
     return slot
+
+
+def bring_forward(callback: Callback, now: datetime, author: str) -> None:
+    """ "Ligar agora": a scheduled callback becomes due at ``now``, in its slot or not.
+
+    The dispatcher still asks the calendar at dial time, so a closed line waits.
+    """
+    if callback.status != SCHEDULED:
+        raise NotActive(f"callback {callback.protocol} is {callback.status}")
+    callback.scheduled_for = now
+    callback.updated_at = now
+    _event(callback, now, "call_now", author)

@@ -115,3 +115,36 @@ def book_callback(database_url: str, number: str = "+5511987654321", line: str =
             return callback.protocol
     finally:
         engine.dispose()
+
+
+def open_ticket_row(
+    database_url: str, phone: str = "+5511912345678", store: str = "zendesk", dead: bool = False
+) -> str:
+    """A ticket the line opened (with its outbox item for a remote store); its protocol."""
+    import uuid
+
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from hours.oracle import Hours
+    from ivr.storage.db import make_engine
+    from ivr.storage.ticket_tables import OutboxItem
+    from tickets_bridge.intake import TicketRequest, record_ticket
+    from tickets_bridge.sql_store import TicketRules
+
+    engine = make_engine(database_url)
+    try:
+        receipt = record_ticket(
+            engine,
+            TicketRequest("Recado de voz", "O cliente deixou um recado.", line="erp", phone=phone),
+            key=uuid.uuid4().hex,
+            now=OPEN_INSTANT,
+            store=store,
+            rules=TicketRules(hours=Hours.from_config(None)),
+        )
+        if dead:
+            with Session(engine) as session, session.begin():
+                session.execute(update(OutboxItem).values(dead=True, last_error="HTTP 503"))
+        return receipt.protocol
+    finally:
+        engine.dispose()

@@ -40,8 +40,11 @@ def init_console(app: Flask) -> None:
     logins.unauthorized_handler(access.unauthorized)
     logins.init_app(app)
     from ivr.web.console import pages  # noqa: F401  (registers the views on bp)
+    from ivr.web.console.dashboard import DashboardCollector
 
     app.register_blueprint(bp)
+    services = app.extensions["ivr"]
+    services.metrics.registry.register(DashboardCollector(services))
 
 
 __all__ = ["csrf", "init_console"]

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import UserMixin, current_user
 
+from ivr.numbers import masked
 from ivr.storage.models import SUPERVISOR, ConsoleUser
 
 
@@ -83,4 +84,4 @@ def mask_number(number: str | None) -> str:
         return "—"
     if current_user.is_authenticated and current_user.is_supervisor:
         return number
-    return "•" * max(len(number) - 4, 0) + number[-4:]
+    return masked(number)

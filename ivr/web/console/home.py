@@ -13,8 +13,3 @@ def audit_log():
     with reading() as db:
         entries = recent_audit(db, 200)
     return render_template("console/audit.html", entries=entries)
-
-
-@bp.get("/")
-def dashboard():
-    return render_template("console/dashboard.html")

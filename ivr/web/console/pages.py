@@ -2,4 +2,12 @@
 
 from __future__ import annotations
 
-from ivr.web.console import auth, home, hours, menus  # noqa: F401
+from ivr.web.console import (  # noqa: F401
+    auth,
+    callback_pages,
+    dashboard,
+    home,
+    hours,
+    menus,
+    ticket_pages,
+)
