@@ -37,6 +37,8 @@
       var item = document.createElement("li");
       item.className = p.severity;
       item.dataset.line = p.line;
+      item.tabIndex = 0;
+      item.title = "Ir para a linha " + p.line;
       item.textContent = "linha " + p.line + ", coluna " + p.col + ": " +
         (p.severity === "warning" ? "aviso: " : "") + (p.path ? p.path + ": " : "") + p.message;
       list.appendChild(item);
@@ -57,6 +59,22 @@
       if (diff) { diff.textContent = (data.diff || []).join("\n"); }
     });
   }
+
+  function goToLine(line) {
+    var lines = area.value.split("\n");
+    var start = 0;
+    for (var i = 0; i < line - 1 && i < lines.length; i++) { start += lines[i].length + 1; }
+    area.focus();
+    area.setSelectionRange(start, start + (lines[line - 1] || "").length);
+    var row = gutter.children[line - 1];
+    if (row && row.scrollIntoView) { row.scrollIntoView({ block: "center" }); }
+  }
+  list.addEventListener("click", function (e) {
+    if (e.target.dataset.line) { goToLine(Number(e.target.dataset.line)); }
+  });
+  list.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && e.target.dataset.line) { goToLine(Number(e.target.dataset.line)); }
+  });
 
   area.addEventListener("input", function () {
     drawGutter();
