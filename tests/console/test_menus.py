@@ -141,4 +141,4 @@ def test_test_call_plays_the_menu_at_the_chosen_instant(viewer):
     )
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "🔊" in page and "Fim da ligação" in page
+    assert "Ouve:" in page and "Fim da ligação" in page
