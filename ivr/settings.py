@@ -127,6 +127,14 @@ class Settings(BaseSettings):
         key = self.secret_key or _local_secret(self.var_dir / "secret_key", False)
         return self.model_copy(update={"twilio_auth_token": token, "secret_key": key})
 
+    def keyed_hash_key(self) -> str:
+        """The key of the audit log's keyed hashes: IVR_SECRET_KEY, else the local one.
+
+        The same key the server signs sessions with, so a repeated request
+        for one number hashes the same from the command line and the console.
+        """
+        return self.secret_key or _local_secret(self.var_dir / "secret_key", False)
+
 
 def _one_line(exc: ValidationError, given: Mapping[str, Any]) -> str:
     problems = []

@@ -9,7 +9,8 @@ implement it. Errors form a small tree::
     │                      (``retry_after`` seconds when the store said so)
     ├── TicketRejected     permanent: the store refused this ticket as sent
     │   └── TicketClosed   the ticket is Resolvido: open a follow-up instead
-    └── TicketNotFound     no ticket with that reference
+    ├── TicketNotFound     no ticket with that reference
+    └── RedactionUnsupported  the store offers no way to erase a requester
 """
 
 from __future__ import annotations
@@ -107,6 +108,10 @@ class TicketClosed(TicketRejected):
 
 class TicketNotFound(TicketStoreError):
     """No ticket with that reference in this store."""
+
+
+class RedactionUnsupported(TicketStoreError):
+    """The store's API cannot erase a requester: someone must do it in its own panel."""
 
 
 class TicketStore(Protocol):

@@ -20,7 +20,7 @@ from hours.clock import Clock
 from tickets_bridge.sql_store import SqlTicketStore, TicketRules
 from tickets_bridge.store import TicketStore
 
-__all__ = ["REMOTE_ADAPTERS", "STORE_NAMES", "UnknownStore", "make_store"]
+__all__ = ["REMOTE_ADAPTERS", "STORE_NAMES", "UnknownStore", "make_remote_store", "make_store"]
 
 #: Remote stores: the adapter class, as ``module:Class``.
 REMOTE_ADAPTERS: dict[str, str] = {
@@ -47,6 +47,13 @@ def make_store(
     """The store ``name`` stands for; remote adapters get ``environ`` and ``client``."""
     if name == "sql":
         return SqlTicketStore(engine, rules, clock)
+    return make_remote_store(name, environ=environ, client=client)
+
+
+def make_remote_store(
+    name: str, *, environ: Mapping[str, str] | None = None, client: Any = None
+) -> Any:
+    """The remote adapter ``name`` stands for, from the environment's settings."""
     try:
         module_name, class_name = REMOTE_ADAPTERS[name].split(":")
     except KeyError:

@@ -11,6 +11,7 @@ from ivr.cli.db import db
 from ivr.cli.hours import hours
 from ivr.cli.menu_tests import test_menus
 from ivr.cli.menus import menus
+from ivr.cli.privacy import privacy
 from ivr.cli.serve import serve
 from ivr.cli.simulated_call import call
 from ivr.cli.tickets import tickets
@@ -45,6 +46,7 @@ main.add_command(db)
 main.add_command(tickets)
 main.add_command(callbacks_group)
 main.add_command(users)
+main.add_command(privacy)
 for _command in (close, reopen, list_closures):
     hours.add_command(_command)
 main.add_command(hours)

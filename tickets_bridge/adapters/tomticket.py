@@ -36,6 +36,7 @@ from tickets_bridge.adapters.ticket_text import ticket_text
 from tickets_bridge.store import (
     Comment,
     NewTicket,
+    RedactionUnsupported,
     Status,
     StoreInfo,
     StoreUnavailable,
@@ -175,6 +176,13 @@ class TomTicketStore:
         if response.status_code == 404:
             raise TicketNotFound(f"no TomTicket ticket {remote_id}")
         _answer(response, f"TomTicket refused the comment on ticket {remote_id}")
+
+    def redact_requester(self, phone: str) -> int:
+        """TomTicket documents no customer deletion: it must be done in its panel."""
+        raise RedactionUnsupported(
+            "a API do TomTicket não permite excluir clientes: "
+            "exclua o cliente no painel do TomTicket"
+        )
 
     # -- the pieces ------------------------------------------------------------
 

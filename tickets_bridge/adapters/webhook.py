@@ -34,6 +34,7 @@ from tickets_bridge.adapters.remote_calls import json_body, rejected, send
 from tickets_bridge.store import (
     Comment,
     NewTicket,
+    RedactionUnsupported,
     Status,
     StoreInfo,
     StoreUnavailable,
@@ -166,6 +167,13 @@ class WebhookStore:
             raise TicketClosed(remote_id)  # resolved: the product opens a follow-up instead
         if not 200 <= response.status_code < 300:
             raise rejected(f"the webhook receiver refused the comment on {remote_id}", response)
+
+    def redact_requester(self, phone: str) -> int:
+        """The webhook protocol has no erasure event: the receiver's owner must do it."""
+        raise RedactionUnsupported(
+            "o webhook de tickets não tem pedido de exclusão: "
+            "peça a quem mantém o sistema receptor que apague os dados do cliente"
+        )
 
     # -- the pieces ------------------------------------------------------------
 

@@ -13,7 +13,10 @@ Calls used (https://developer.zendesk.com/api-reference/ticketing/):
 - ``GET /api/v2/tickets/{id}``; ``GET /api/v2/search.json?query=type:ticket
   status<solved requester:{id}`` for open tickets; ``PUT /api/v2/tickets/{id}``
   with a ``comment`` to add one, after ``GET /api/v2/tickets/{id}/comments``
-  shows it is not there yet (updates take no idempotency key).
+  shows it is not there yet (updates take no idempotency key);
+- ``DELETE /api/v2/users/{id}`` then ``DELETE /api/v2/deleted_users/{id}``
+  (Zendesk's "permanently delete user", its answer to erasure requests) to
+  redact a caller who asked to be forgotten.
 
 Auth is an API token (``{email}/token:{token}``, Basic). The search index lags
 "up to a few minutes" behind writes, so a ticket made moments ago may be
@@ -65,6 +68,8 @@ TOPIC_TAG = "assunto_"
 SOURCE_TAG = "ivr"
 COMMENT_PAGES = 10  # 100 comments a page: far more than any phone ticket gathers
 USER_EXTERNAL_ID = "ivr-phone:"  # + E.164: our key for the users we create
+# A number shared by more users than this is someone's switchboard, not a caller.
+MAX_REDACTED_USERS = 10
 
 
 class ZendeskStore:
@@ -193,6 +198,26 @@ class ZendeskStore:
             raise TicketNotFound(f"no Zendesk ticket {remote_id}")
         if response.status_code != 200:
             raise rejected(f"Zendesk refused the comment on ticket {remote_id}", response)
+
+    # -- erasure on request (LGPD) ---------------------------------------------
+
+    def redact_requester(self, phone: str) -> int:
+        """Permanently delete the caller's Zendesk user; how many users went.
+
+        A user is soft-deleted first (``DELETE /users/{id}``), the step Zendesk
+        requires before ``DELETE /deleted_users/{id}`` erases it for good. A
+        404 on either means it is already gone, so a repeated request is safe.
+        """
+        redacted = 0
+        while (user_id := self._user_id_by_phone(phone)) is not None:
+            for path in (f"/api/v2/users/{user_id}", f"/api/v2/deleted_users/{user_id}"):
+                response = self._request("DELETE", path)
+                if response.status_code not in (200, 204, 404):
+                    raise rejected("Zendesk refused to delete the caller's user", response)
+            redacted += 1
+            if redacted >= MAX_REDACTED_USERS:
+                break
+        return redacted
 
     # -- the pieces ------------------------------------------------------------
 

@@ -7,7 +7,9 @@ Follows developer.zendesk.com's reference for: Basic auth with
 /api/v2/tickets?external_id=``; ``GET``/``PUT /api/v2/tickets/{id}`` (the
 comment rides in the update); ``GET /api/v2/tickets/{id}/comments``; ``POST
 /api/v2/users`` and ``/api/v2/users/create_or_update`` (matching on e-mail or
-external_id only); ``GET /api/v2/search.json`` for the few terms used. Search
+external_id only); ``DELETE /api/v2/users/{id}`` (soft) and ``DELETE
+/api/v2/deleted_users/{id}`` (permanent, only after the soft one); ``GET
+/api/v2/search.json`` for the few terms used. Search
 here is never behind: the real index may lag by minutes.
 """
 
@@ -26,6 +28,8 @@ from tests.tickets_bridge.standins.server import StandIn, json_response
 
 TICKET = re.compile(r"^/api/v2/tickets/(\d+)(?:\.json)?$")
 TICKET_COMMENTS = re.compile(r"^/api/v2/tickets/(\d+)/comments(?:\.json)?$")
+USER = re.compile(r"^/api/v2/users/(\d+)$")
+DELETED_USER = re.compile(r"^/api/v2/deleted_users/(\d+)$")
 SOLVED_OR_LATER = {"solved", "closed"}
 STATUS_ORDER = ["new", "open", "pending", "hold", "solved", "closed"]
 
@@ -43,6 +47,8 @@ class ZendeskStandIn(StandIn):
         self.tickets: dict[int, dict[str, Any]] = {}
         self.comments: dict[int, list[dict[str, Any]]] = {}
         self.keys: dict[str, tuple[str, int, dict[str, Any]]] = {}  # key -> (body hash, answer)
+        self.soft_deleted: dict[int, dict[str, Any]] = {}
+        self.purged: list[int] = []  # users permanently deleted, in order
         self._next_id = 1000
 
     # -- what a test may do as the help desk's agents ---------------------------
@@ -91,6 +97,10 @@ class ZendeskStandIn(StandIn):
             if not user.get("name"):
                 return self._invalid("name", "cannot be blank")
             return json_response({"user": self._new_user(user)}, 201)
+        if (match := USER.match(path)) and request.method == "DELETE":
+            return self._delete_user(int(match.group(1)))
+        if (match := DELETED_USER.match(path)) and request.method == "DELETE":
+            return self._purge_user(int(match.group(1)))
         if path == "/api/v2/users/create_or_update" and request.method == "POST":
             return self._create_or_update_user(request)
         if path == "/api/v2/search" and request.method == "GET":
@@ -224,6 +234,23 @@ class ZendeskStandIn(StandIn):
         else:
             return json_response({"error": "unsupported query in the stand-in"}, 422)
         return json_response({"results": results, "count": len(results), "next_page": None})
+
+    def _delete_user(self, user_id: int) -> Response:
+        user = self.users.pop(user_id, None)
+        if user is None:
+            return json_response({"error": "RecordNotFound", "description": "Not found"}, 404)
+        self.soft_deleted[user_id] = {**user, "active": False}
+        return json_response({"user": self.soft_deleted[user_id]})
+
+    def _purge_user(self, user_id: int) -> Response:
+        # Zendesk erases only a user already soft-deleted.
+        if self.soft_deleted.pop(user_id, None) is None:
+            return json_response({"error": "RecordNotFound", "description": "Not found"}, 404)
+        self.purged.append(user_id)
+        for ticket in self.tickets.values():
+            if ticket.get("requester_id") == user_id:
+                ticket["requester_id"] = None
+        return json_response({"deleted_user": {"id": user_id, "name": "Permanently Deleted User"}})
 
     @staticmethod
     def _ticket_matches(ticket: dict[str, Any], term: str) -> bool:

@@ -1,0 +1,1 @@
+"""A caller's personal data under the LGPD: access, erasure and retention."""
