@@ -42,11 +42,11 @@ def db(database_url: str):
 
 
 @pytest.fixture
-def ivr(database_url, tmp_path, monkeypatch):
+def ivr(runner: CliRunner, database_url, tmp_path, monkeypatch):
+    # On both databases, so not cli_env's SQLite file.
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("IVR_DATABASE_URL", database_url)
     monkeypatch.setenv("IVR_SECRET_KEY", SECRET)
-    runner = CliRunner()
 
     def run(*args: str, code: int = 0) -> str:
         result = runner.invoke(main, list(args))
