@@ -16,14 +16,15 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hours.calendar import EmergencySource
 from hours.clock import Clock, utc_now
+from ivr.menus.fallback import configured_queue_problem
 from ivr.menus.loader import load_menu
-from ivr.settings import Settings
+from ivr.settings import Settings, SettingsError
 from ivr.storage.closures import ClosureCache
 from ivr.storage.db import make_engine
 from ivr.storage.menu_versions import NoPublishedVersion, VersionCache
 from ivr.telephony.signature import SignatureChecker
 from ivr.telephony.twiml import Renderer
-from ivr.telephony.voice import CallHandler, Release
+from ivr.telephony.voice import CallHandler, Release, SafeRoutes
 from ivr.web import callbacks, operations, voice
 from ivr.web.console import init_console
 from ivr.web.metrics import Metrics
@@ -34,18 +35,23 @@ from tickets_bridge.store import TicketStore
 WEB_SWITCH_INTERVAL = 0.0005  # seconds; see create_app
 
 
-def release_loader(emergencies: EmergencySource, voice: str) -> Callable[[str], Release]:
+def release_loader(
+    emergencies: EmergencySource, voice: str, fallback_number: str = "", fallback_queue: str = ""
+) -> Callable[[str], Release]:
     """How a stored menu version becomes something that serves calls: parsed once.
 
     ``voice`` is the deployment's default; a menu may name its own voice.
+    ``fallback_number`` / ``fallback_queue`` shape its safe routes (``SafeRoutes``).
     """
 
     def load_release(text: str) -> Release:
         menu = load_menu(text, "menus.yaml")
+        renderer = Renderer(menu.voice or voice, menu.language)
         return Release(
             menu=menu,
             hours=menu.hours(emergencies),
-            renderer=Renderer(menu.voice or voice, menu.language),
+            renderer=renderer,
+            safe=SafeRoutes.build(menu, renderer, fallback_number, fallback_queue),
         )
 
     return load_release
@@ -92,10 +98,17 @@ def create_app(
         # A worker that gunicorn stops gracefully writes what is still queued.
         atexit.register(call_log.stop)
     closures = ClosureCache(engine, clock)
-    versions = VersionCache(
-        engine, release_loader(closures, settings.voice), refresh_interval=menu_refresh_seconds
+    load = release_loader(
+        closures, settings.voice, settings.fallback_number, settings.fallback_queue
     )
+    versions = VersionCache(engine, load, refresh_interval=menu_refresh_seconds)
     _warm_up(versions, clock)
+    problem = _fallback_queue_problem(versions, settings.fallback_queue)
+    if problem is not None:  # refused at start-up rather than on a caller's failed step
+        if start_background:
+            call_log.stop()
+        engine.dispose()
+        raise SettingsError(problem)
     renderer = Renderer(settings.voice)
     tickets = ticket_desk(settings, engine, versions, clock)
     calls = CallHandler(
@@ -104,7 +117,6 @@ def create_app(
         call_log,
         clock,
         fallback_number=settings.fallback_number,
-        fallback_queue=settings.fallback_queue,
         on_error=metrics.failures.inc,
         tickets=tickets,
     )
@@ -153,6 +165,15 @@ def ticket_desk(settings: Settings, engine: Engine, versions: VersionCache, cloc
         line_names,
         remote=remote if settings.ticket_store != "sql" else None,
     )
+
+
+def _fallback_queue_problem(versions: VersionCache, queue: str) -> str | None:
+    """Why IVR_FALLBACK_QUEUE cannot be used with the live menu, if it cannot."""
+    try:
+        _version, release = versions.current()
+    except Exception:  # nothing live yet, or unreadable: _warm_up has said so
+        return None
+    return configured_queue_problem(release.menu, queue)
 
 
 def _warm_up(versions: VersionCache, clock: Clock) -> None:

@@ -50,7 +50,8 @@ class Settings(BaseSettings):
     voice: str = Field(DEFAULT_VOICE, validation_alias="IVR_VOICE")
     # E.164 number a caller is sent to when a step fails; else the queue below.
     fallback_number: str = Field("", validation_alias="IVR_FALLBACK_NUMBER")
-    fallback_queue: str = Field("suporte", validation_alias="IVR_FALLBACK_QUEUE")
+    # Must be a queue of the live menu; unset: the menu's first queue (ivr.menus.fallback).
+    fallback_queue: str = Field("", validation_alias="IVR_FALLBACK_QUEUE")
     # When set, GET /metrics answers only "Authorization: Bearer <token>".
     metrics_token: str = Field("", repr=False, validation_alias="IVR_METRICS_TOKEN")
     # The console's session cookie is sent over HTTPS only; false only for local plain http.

@@ -18,7 +18,7 @@ def test_an_empty_environment_gives_the_documented_defaults() -> None:
     assert settings.public_url is None
     assert settings.trusted_proxies == 0
     assert settings.voice == "Polly.Camila"
-    assert (settings.fallback_number, settings.fallback_queue) == ("", "suporte")
+    assert (settings.fallback_number, settings.fallback_queue) == ("", "")
     assert settings.var_dir == Path("var")
     assert settings.twilio_api_base_url is None
     assert settings.ticket_store == "sql"

@@ -10,7 +10,7 @@ import click
 
 from hours.clock import RunningClock, utc_now
 from ivr.cli.params import Instant
-from ivr.settings import Settings
+from ivr.settings import Settings, SettingsError
 
 
 def prepare(settings: Settings) -> None:
@@ -28,6 +28,18 @@ def prepare(settings: Settings) -> None:
     )
     if published is not None:
         click.echo(f"published {path} as version {published}")
+
+
+def refuse_unknown_fallback_queue(settings: Settings) -> None:
+    """IVR_FALLBACK_QUEUE must be a queue of the live menu: one line, before serving."""
+    from ivr.menus.fallback import configured_queue_problem
+    from ivr.menus.loader import load_menu
+    from ivr.storage.menu_versions import live_text
+
+    live = live_text(settings.database_url)
+    problem = live and configured_queue_problem(load_menu(live[0]), settings.fallback_queue)
+    if problem:
+        raise SettingsError(problem)
 
 
 def first_supervisor_hint(settings: Settings, host: str, port: int) -> str | None:
@@ -64,6 +76,7 @@ def serve(host: str, port: int, threads: int, at: datetime | None) -> None:
 
     settings = Settings.from_env()
     prepare(settings)
+    refuse_unknown_fallback_queue(settings)
     hint = first_supervisor_hint(settings, host, port)
     if hint:
         click.echo(hint)

@@ -25,6 +25,13 @@ APOLOGY = (
     "Desculpe, tivemos um problema técnico. "
     "Vamos transferir sua ligação para um de nossos atendentes."
 )
+APOLOGY_VOICEMAIL = (
+    "Desculpe, tivemos um problema técnico. Depois do sinal, deixe uma mensagem com o seu nome, "
+    "a sua empresa e um telefone com DDD, e nós retornaremos a ligação."
+)
+RECORDED = "Recebemos a sua mensagem. Obrigado por ligar. Até logo!"
+NOT_RECORDED = "Não recebemos nenhuma mensagem. Por favor, ligue novamente mais tarde."
+SAFE_RECORDING_PATH = "/voice/recorded"  # logs the message and says goodbye: no engine
 APOLOGY_NO_ROUTE = (
     "Desculpe, tivemos um problema técnico e não conseguimos completar o seu atendimento agora. "
     "Por favor, ligue novamente em alguns minutos."
@@ -74,11 +81,14 @@ class Renderer:
             self._add(response, action, step)
         return str(response)
 
-    def apology(self, number: str = "", queue: str = "") -> str:
-        """What a caller hears when serving a step failed: an apology and a person.
+    def apology(self, number: str = "", queue: str = "", *, voicemail: bool = False) -> str:
+        """What a caller hears when serving a step failed: an apology and a safe route.
 
-        Deliberately without action URLs, so a broken step cannot loop back
-        into the code that just failed.
+        A person (``number`` or ``queue``), else a voicemail, else a plain
+        apology. Deliberately without action URLs into the menu code: a
+        broken step cannot loop back into the code that just failed. The
+        voicemail's only URL is ``SAFE_RECORDING_PATH``, which logs the
+        recording and says goodbye.
         """
         response = VoiceResponse()
         if number or queue:
@@ -87,8 +97,21 @@ class Renderer:
                 response.dial(number)
             else:
                 response.enqueue(queue)
+        elif voicemail:
+            self._say(response, APOLOGY_VOICEMAIL)
+            response.record(
+                action=SAFE_RECORDING_PATH, method="POST", max_length=120, play_beep=True
+            )
+            self._say(response, NOT_RECORDED)  # Twilio falls through when nothing was recorded
         else:
             self._say(response, APOLOGY_NO_ROUTE)
+        response.hangup()
+        return str(response)
+
+    def recorded(self) -> str:
+        """The goodbye after a voicemail left on the safe route."""
+        response = VoiceResponse()
+        self._say(response, RECORDED)
         response.hangup()
         return str(response)
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from ivr.menus import engine
 from ivr.menus.actions import CallState, Outcome, Step
 from ivr.menus.context import AlwaysOpen, CallContext, HoursOracle, TicketDesk
+from ivr.menus.fallback import fallback_queue
 from ivr.telephony.forms import VoiceRequest
 from ivr.telephony.state_url import parse_state
 from ivr.telephony.twiml import Renderer
@@ -31,12 +32,34 @@ class EngineGaveUp(RuntimeError):
 
 
 @dataclass(frozen=True, slots=True)
+class SafeRoutes:
+    """What a caller hears when a step of this menu version fails, rendered once.
+
+    ``open``: the apology and the fallback number, or a queue the menu has
+    (``ivr.menus.fallback``); ``closed``: the apology and a voicemail. No
+    URL of either leads back into the menu code.
+    """
+
+    open: str
+    closed: str
+
+    @classmethod
+    def build(cls, menu: Menu, renderer: Renderer, number: str = "", queue: str = "") -> SafeRoutes:
+        person = fallback_queue(menu, queue) or ""
+        return cls(
+            open=renderer.apology(number, person, voicemail=True),
+            closed=renderer.apology(voicemail=True),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Release:
     """A published menu version, parsed once and ready to serve."""
 
     menu: Menu
     hours: HoursOracle = field(default_factory=AlwaysOpen)
     renderer: Renderer | None = None  # the menu's own voice; None: the app's default
+    safe: SafeRoutes | None = None  # None: the handler's own apology
 
 
 class Versions(Protocol):
@@ -53,7 +76,6 @@ class CallHandler:
         call_log: CallLog | None,
         clock: Callable[[], datetime],
         fallback_number: str = "",
-        fallback_queue: str = "",
         on_error: Callable[[], object] = lambda: None,
         tickets: TicketDesk | None = None,
     ) -> None:
@@ -63,7 +85,9 @@ class CallHandler:
         self.call_log = call_log
         self.clock = clock
         self.on_error = on_error
-        self.error_twiml = renderer.apology(fallback_number, fallback_queue)
+        # When not even the menu version can be found: a person only by number.
+        self.error_twiml = renderer.apology(fallback_number, voicemail=True)
+        self.recorded_twiml = renderer.recorded()
 
     def handle(self, request: VoiceRequest, query: str | None = None) -> str:
         """TwiML for this request; never raises, whatever goes wrong inside.
@@ -82,9 +106,46 @@ class CallHandler:
             log.exception("voice webhook failed for CallSid=%s", request.call_sid)
             self.on_error()
             self._log_error(request, state)
-            return self.error_twiml
+            return self._safe_route(request, state)
         self._log(request, state, step, version, node, now)
         return twiml
+
+    def recorded(self, request: VoiceRequest) -> str:
+        """A voicemail left on the safe route: keep it with the call, say goodbye."""
+        if self.call_log is not None and request.call_sid and request.recording_url:
+            try:
+                self.call_log.recording(
+                    request.call_sid,
+                    request.recording_url,
+                    request.recording_duration,
+                    self.clock(),
+                )
+            except Exception:  # the caller must still hear the goodbye
+                log.exception("could not log the recording for CallSid=%s", request.call_sid)
+        return self.recorded_twiml
+
+    def _safe_route(self, request: VoiceRequest, state: CallState | None) -> str:
+        """The apology after a failed step: a voicemail while the line is closed,
+        the fallback number or a queue the menu has while it is open."""
+        try:
+            release = self._release_of(request, state)
+            if release.safe is None:
+                return self.error_twiml
+            line = release.menu.lines.get(state.line) if state and state.line else None
+            schedule = line.schedule if line is not None else None
+            is_open = release.hours.is_open(schedule, self.clock())
+            return release.safe.open if is_open else release.safe.closed
+        except Exception:
+            log.exception("no safe route from the menu for CallSid=%s", request.call_sid)
+            return self.error_twiml
+
+    def _release_of(self, request: VoiceRequest, state: CallState | None) -> Release:
+        if state is not None:
+            try:
+                return self.versions.get(state.version)
+            except Exception:  # a version this process cannot load: the caller's live one
+                log.warning("version %s unavailable for the safe route", state.version)
+        return self.versions.for_caller(request.caller)[1]
 
     def _run(
         self, request: VoiceRequest, state: CallState | None, now: datetime

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from callbacks.dispatcher import record_status
 from callbacks.phrases import greeting, machine_message
 from ivr.callback_setup import live_lines, live_ticket_hook
+from ivr.menus.fallback import fallback_queue
 from ivr.storage.db import BEGIN_IMMEDIATE
 from ivr.storage.models import CallbackAttempt
 from ivr.telephony.forms import _int_or_none
@@ -53,7 +54,10 @@ def answer(services: Services, form: dict[str, str]) -> Response:
     _version, release = services.versions.current()
     product = release.menu.lines.get(line)
     name = product.name if product is not None else "atendimento"
-    queue = product.queue if product is not None else services.settings.fallback_queue
+    if product is not None:
+        queue = product.queue
+    else:  # a line the live menu no longer has: a queue it does have
+        queue = fallback_queue(release.menu, services.settings.fallback_queue)
     answered_by = form.get("AnsweredBy", "")
     if answered_by.startswith(("machine", "fax")):
         text = machine_message(name, spoken_protocol(protocol))

@@ -99,6 +99,15 @@ def step(services: Services, form: dict[str, str]) -> Response:
     return Response(twiml, content_type=XML)
 
 
+@bp.post("/recorded")
+@signed
+def recorded(services: Services, form: dict[str, str]) -> Response:
+    """A voicemail left on the safe route of a failed step: kept, then goodbye."""
+    services.metrics.served["recorded"].inc()
+    twiml = services.calls.recorded(VoiceRequest.from_form(form))
+    return Response(twiml, content_type=XML)
+
+
 @bp.post("/status")
 @signed
 def status(services: Services, form: dict[str, str]) -> Response:

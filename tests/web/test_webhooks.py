@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from datetime import datetime
 
+import pytest
 from sqlalchemy.orm import Session
 
 from ivr.settings import Settings
 from ivr.simulator import Answer, Phone
 from ivr.storage import call_records
-from tests.web.conftest import AUTH_TOKEN
+from tests.web.conftest import AUTH_TOKEN, SAO_PAULO
 
 
 def first_request(phone: Phone) -> tuple[str, dict[str, str], str]:
@@ -197,7 +199,7 @@ def test_internal_error_is_answered_with_an_apology_and_a_person(app, phone):
     assert response.status_code == 200
     root = ET.fromstring(response.data)
     assert "Desculpe" in root.find("Say").text
-    assert root.find("Enqueue").text == "suporte"
+    assert root.find("Enqueue").text == "suporte-geral"  # a queue the menu has
 
 
 def test_healthz_and_metrics(app, phone):
@@ -261,7 +263,7 @@ def test_a_node_the_version_does_not_have_still_reaches_a_person(app, phone):
     response = post(app, path, params, phone.validator.compute_signature(url, params))
     root = ET.fromstring(response.data)
     assert "Desculpe" in root.find("Say").text
-    assert root.find("Enqueue").text == "suporte"
+    assert root.find("Enqueue").text == "suporte-geral"  # a queue the menu has
     metrics = app.test_client().get("/metrics").get_data(as_text=True)
     assert "ivr_webhook_failures_total 1.0" in metrics
 
@@ -282,3 +284,48 @@ def test_metrics_can_be_protected_by_a_bearer_token(make_app):
 
 def test_the_metrics_token_comes_from_the_environment():
     assert Settings.from_env({"IVR_METRICS_TOKEN": "abc"}).metrics_token == "abc"
+
+
+def test_an_internal_error_on_a_sunday_night_offers_the_voicemail_not_a_queue(app, phone, clock):
+    """Nobody is in any queue then; the message is kept and nothing loops into the failure."""
+    clock.at = datetime(2026, 11, 29, 22, 0, tzinfo=SAO_PAULO)
+    call_sid = "CA" + "7" * 32
+    params = phone.base_params(call_sid, "in-progress") | {"Digits": "1"}
+    path = "/voice/step?s=1.no_such_node.1..input&k=1"
+    url = phone.transport.base_url + path
+    root = ET.fromstring(
+        post(app, path, params, phone.validator.compute_signature(url, params)).data
+    )
+    assert root.find("Enqueue") is None and root.find("Dial") is None
+    assert "deixe uma mensagem" in root.find("Say").text
+    record = root.find("Record")
+    assert record.get("action") == "/voice/recorded"  # not the step code that failed
+    assert [el.get("action") for el in root.iter() if el.get("action")] == ["/voice/recorded"]
+
+    recorded = phone.base_params(call_sid, "in-progress") | {
+        "RecordingUrl": "https://api.twilio.com/rec/RE7",
+        "RecordingDuration": "9",
+    }
+    url = phone.transport.base_url + "/voice/recorded"
+    reply = post(app, "/voice/recorded", recorded, phone.validator.compute_signature(url, recorded))
+    goodbye = ET.fromstring(reply.data)
+    assert goodbye.find("Say").text.startswith("Recebemos a sua mensagem")
+    assert goodbye.find("Hangup") is not None
+    app.extensions["ivr"].call_log.flush()
+    with Session(app.extensions["ivr"].engine) as session:
+        call = call_records.get_call(session, call_sid)
+        assert call is not None and call.recording_url == "https://api.twilio.com/rec/RE7"
+
+
+def test_a_fallback_queue_no_menu_has_is_refused_at_start_up(settings, clock):
+    from ivr.app import create_app
+    from ivr.settings import SettingsError
+    from tests.web.conftest import SHIPPED_MENU, publish_text
+
+    publish_text(settings.database_url, SHIPPED_MENU.read_text(encoding="utf-8"))
+    with pytest.raises(SettingsError) as refused:
+        create_app(settings.model_copy(update={"fallback_queue": "suporte"}), clock=clock)
+    message = str(refused.value)
+    assert "\n" not in message
+    assert message.startswith("IVR_FALLBACK_QUEUE='suporte': o menu publicado não tem essa fila")
+    assert "suporte-geral" in message
