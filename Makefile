@@ -28,12 +28,13 @@ lint: $(STAMP)  ## ruff, and the shipped menu through the menu linter
 	$(BIN)/ruff format --check .
 	$(BIN)/ivr menus validate menus.yaml
 
-bench: $(STAMP)  ## webhooks vs a bare Flask route, the calendar, the call log, callbacks, the console
+bench: $(STAMP)  ## webhooks vs a bare route, calendar, call log, callbacks, console, voicemail tickets
 	$(BIN)/python bench/webhooks_bench.py
 	$(BIN)/python bench/hours_bench.py
 	$(BIN)/python bench/call_log_bench.py
 	$(BIN)/python bench/callbacks_bench.py
 	$(BIN)/python bench/console_bench.py
+	$(BIN)/python bench/voicemail_bench.py
 
 clean:  ## remove the virtualenv and local data
 	rm -rf $(VENV) var .pytest_cache .hypothesis
