@@ -149,6 +149,12 @@ def _writer(engine: Engine) -> Engine:
     return engine.execution_options(**{BEGIN_IMMEDIATE: True})
 
 
+def _made_by(engine: Engine, key: str) -> Receipt | None:
+    with Session(engine) as session:
+        record = session.scalar(select(TicketRecord).where(TicketRecord.idempotency_key == key))
+        return _receipt(record, False) if record is not None else None
+
+
 def record_ticket(
     engine: Engine,
     request: TicketRequest,
@@ -160,6 +166,9 @@ def record_ticket(
     call_sid: str | None = None,
 ) -> Receipt:
     """Open the ticket and commit it; the same ``key`` always gives back the same ticket."""
+    again = _made_by(engine, key)
+    if again is not None:  # a replayed request: read back, without taking the write lock
+        return again
     try:
         with Session(_writer(engine)) as session, session.begin():
             record, created = open_ticket(
@@ -190,6 +199,9 @@ def record_message(
 
     The comment carries the request's description and its attachments' links.
     """
+    again = _made_by(engine, key)
+    if again is not None:  # a replay of a message that opened a follow-up
+        return again
     with Session(_writer(engine)) as session, session.begin():
         again = session.scalar(select(TicketRecord).where(TicketRecord.idempotency_key == key))
         if again is not None:  # a replay of a message that opened a follow-up
