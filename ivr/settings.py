@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     # Outbound callback calls per second, across all processes (Twilio's account limit).
     callback_cps: float = Field(1.0, gt=0, validation_alias="IVR_CALLBACK_CPS")
 
+    # -- retention (LGPD): days each kind of personal data is kept -----------
+    retain_recordings_days: int = Field(90, ge=1, validation_alias="IVR_RETAIN_RECORDINGS_DAYS")
+    retain_calls_days: int = Field(730, ge=1, validation_alias="IVR_RETAIN_CALLS_DAYS")
+    # Counted from Resolvido; callbacks go with their ticket.
+    retain_tickets_days: int = Field(730, ge=1, validation_alias="IVR_RETAIN_TICKETS_DAYS")
+
     # -- Twilio --------------------------------------------------------------
     twilio_account_sid: str = Field("", validation_alias="TWILIO_ACCOUNT_SID")
     twilio_auth_token: str = Field("", repr=False, validation_alias="TWILIO_AUTH_TOKEN")

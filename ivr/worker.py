@@ -123,7 +123,28 @@ def build_worker(settings: Settings, clock: Clock = utc_now) -> Worker:
     worker = Worker(make_engine(settings.database_url), settings, clock)
     _add_callback_dispatcher(worker)
     register_ticket_jobs(worker)
+    _add_retention(worker)
     return worker
+
+
+RETENTION_SECONDS = 24 * 60 * 60
+
+
+def _add_retention(worker: Worker) -> None:
+    """Once a day (and at start), delete what is past its keeping time (LGPD)."""
+    from ivr.privacy.retention import RetentionPolicy, apply_retention
+
+    settings = worker.settings
+    policy = RetentionPolicy(
+        recordings_days=settings.retain_recordings_days,
+        calls_days=settings.retain_calls_days,
+        tickets_days=settings.retain_tickets_days,
+    )
+    worker.add_job(
+        "privacy-retention",
+        lambda: apply_retention(worker.engine, policy, worker.clock()),
+        RETENTION_SECONDS,
+    )
 
 
 CALLBACK_TICK_SECONDS = 2.0

@@ -56,7 +56,8 @@ def test_the_worker_applies_the_status_rules_with_the_live_calendar(database_url
     clock = SettableClock(sp(2026, 11, 11, 10))
     worker = build_worker(Settings(database_url=database_url), clock)
     try:
-        assert set(jobs(worker)) == {"tickets-status-rules"}  # sql: nothing to deliver
+        # sql: nothing to deliver
+        assert set(jobs(worker)) == {"tickets-status-rules", "privacy-retention"}
         store = SqlTicketStore(worker.engine, rules, clock)
         protocol = record_ticket(
             worker.engine,

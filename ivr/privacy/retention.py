@@ -1,0 +1,146 @@
+"""Retention: what is past its keeping time is deleted or anonymised, in small batches.
+
+Defaults follow the SAC practice the shipped line follows (README, "Dados
+pessoais (LGPD)"):
+
+- recording links (a call's ``recording_url`` and a ticket's recording
+  attachments): 90 days after the call or ticket;
+- call records (calls and their steps): 2 years after the call started;
+- tickets of the built-in store: 2 years after they became Resolvido, with
+  their comments, attachments and outbox items;
+- callbacks go with their ticket; a finished callback that has none goes
+  when a ticket would (2 years after it finished).
+
+Each batch is one short transaction of at most ``batch_size`` rows, so the
+webhooks writing to the same tables never wait long; the job logs counts
+only, never a number.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, Select, delete, exists, select, update
+
+from callbacks.booking import FINISHED
+from ivr.storage.models import Call, Callback, TicketAttachment, TicketRecord
+from tickets_bridge.store import Status
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """How many days each kind of data is kept."""
+
+    recordings_days: int = 90
+    calls_days: int = 730
+    tickets_days: int = 730  # after Resolvido; callbacks follow their ticket
+
+
+@dataclass(frozen=True)
+class RetentionReport:
+    """How many rows of each kind one run removed (or, for recordings, emptied)."""
+
+    recordings: int = 0
+    calls: int = 0
+    tickets: int = 0
+    callbacks: int = 0
+
+
+def apply_retention(
+    engine: Engine, policy: RetentionPolicy, now: datetime, *, batch_size: int = BATCH_SIZE
+) -> RetentionReport:
+    """Remove what ``policy`` says is due at ``now``; one short transaction per batch."""
+    recordings_before = now - timedelta(days=policy.recordings_days)
+    calls_before = now - timedelta(days=policy.calls_days)
+    tickets_before = now - timedelta(days=policy.tickets_days)
+
+    recordings = _in_batches(
+        engine,
+        select(Call.call_sid).where(
+            Call.recording_url.is_not(None), Call.started_at < recordings_before
+        ),
+        lambda ids: (
+            update(Call)
+            .where(Call.call_sid.in_(ids))
+            .values(recording_url=None, recording_duration=None)
+        ),
+        batch_size,
+    )
+    recordings += _in_batches(
+        engine,
+        select(TicketAttachment.id)
+        .join(TicketRecord)
+        .where(TicketAttachment.kind == "recording", TicketRecord.created_at < recordings_before),
+        lambda ids: delete(TicketAttachment).where(TicketAttachment.id.in_(ids)),
+        batch_size,
+    )
+    calls = _in_batches(
+        engine,
+        select(Call.call_sid).where(Call.started_at < calls_before),
+        lambda ids: delete(Call).where(Call.call_sid.in_(ids)),  # steps go by ON DELETE CASCADE
+        batch_size,
+    )
+    tickets = _in_batches(
+        engine,
+        select(TicketRecord.id).where(
+            TicketRecord.status == Status.RESOLVED.value, TicketRecord.status_since < tickets_before
+        ),
+        _delete_tickets,
+        batch_size,
+    )
+    ticket_gone = ~exists().where(TicketRecord.protocol == Callback.ticket_protocol)
+    callbacks = _in_batches(
+        engine,
+        select(Callback.id).where(
+            Callback.status.in_(FINISHED),
+            (Callback.ticket_protocol.is_not(None) & ticket_gone)
+            | (Callback.ticket_protocol.is_(None) & (Callback.updated_at < tickets_before)),
+        ),
+        lambda ids: delete(Callback).where(Callback.id.in_(ids)),
+        batch_size,
+    )
+    report = RetentionReport(recordings, calls, tickets, callbacks)
+    log.info(
+        "retention: %d recording links, %d calls, %d tickets, %d callbacks removed",
+        report.recordings,
+        report.calls,
+        report.tickets,
+        report.callbacks,
+    )
+    return report
+
+
+def _delete_tickets(ids: list[object]) -> list[object]:
+    # A follow-up still kept may point at a ticket that goes: it forgets the link.
+    return [
+        update(TicketRecord).where(TicketRecord.follows_id.in_(ids)).values(follows_id=None),
+        delete(TicketRecord).where(TicketRecord.id.in_(ids)),  # comments, attachments, outbox too
+    ]
+
+
+def _in_batches(
+    engine: Engine,
+    due: Select[tuple[object]],
+    change: Callable[[list[object]], object],
+    batch_size: int,
+) -> int:
+    """Apply ``change`` to the rows ``due`` selects, ``batch_size`` at a time; how many."""
+    done = 0
+    while True:
+        with engine.begin() as connection:
+            ids = list(connection.scalars(due.limit(batch_size)))
+            if not ids:
+                return done
+            statements = change(ids)
+            for statement in statements if isinstance(statements, list) else [statements]:
+                connection.execute(statement)  # type: ignore[call-overload]
+        done += len(ids)
+        if len(ids) < batch_size:
+            return done
