@@ -22,6 +22,7 @@ from ivr.settings import Settings, SettingsError
 from ivr.storage.closures import ClosureCache
 from ivr.storage.db import make_engine
 from ivr.storage.menu_versions import NoPublishedVersion, VersionCache
+from ivr.telephony.queue_wait import WaitAnnouncer
 from ivr.telephony.signature import SignatureChecker
 from ivr.telephony.twiml import Renderer
 from ivr.telephony.voice import CallHandler, Release, SafeRoutes
@@ -129,6 +130,7 @@ def create_app(
         call_log=call_log,
         clock=clock,
         engine=engine,
+        wait_announcer=WaitAnnouncer(settings.voice),
     )
 
     app.register_blueprint(voice.bp)

@@ -84,6 +84,11 @@ class Enqueue:
 
     queue: str
     then: CallState
+    # While waiting: position and estimated wait every ``announce_every``
+    # seconds (0: Twilio's own hold music, no announcements), with ``music``
+    # (an audio URL, played once per round) instead of silence between.
+    announce_every: int = 0
+    music: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

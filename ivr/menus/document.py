@@ -23,6 +23,10 @@ Top level (a mapping)::
           max_attempts: 3     # calls before the callback fails and becomes a ticket
           retry_minutes: 30   # wait before calling again (inside business hours)
           max_simultaneous: 2 # callbacks of the line ringing at once
+        wait:                 # optional: what callers waiting in the queue hear
+          announce_every: 45  # seconds between "Você é o terceiro da fila…" (0-600; 0: none)
+          music: URL          # optional audio (http/https) played between announcements
+                              # (once per round); without it, silence for announce_every seconds
     schedules: {...}          # optional: schedule name -> schedule (see hours.schedules_section);
                               # parsed by the calendar into Menu.schedules
     nodes:                    # required: node id -> node
@@ -153,7 +157,7 @@ from hours.oracle import Hours
 from hours.schedule import Schedule
 from ivr.menus.nodes import BY_MODEL, NodeKind, NodeModel
 from ivr.menus.nodes.base import Ident
-from ivr.menus.nodes.transfer import QueueName
+from ivr.menus.nodes.transfer import ANNOUNCE_EVERY, QueueName
 
 
 def _check_text(value: str) -> str:
@@ -180,6 +184,15 @@ class LineCallbacks(BaseModel):
         return CallbackPolicy(**self.model_dump())
 
 
+class LineWait(BaseModel):
+    """What a caller waiting in the line's queue hears (``ivr.telephony.queue_wait``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    announce_every: Annotated[int, Field(ge=0, le=600)] = ANNOUNCE_EVERY  # 0: none
+    music: Annotated[str, Field(pattern=r"^https?://\S+$", max_length=500)] | None = None
+
+
 class ProductLine(BaseModel):
     """A product line callers can pick: its spoken name, queue and schedule."""
 
@@ -189,6 +202,7 @@ class ProductLine(BaseModel):
     queue: QueueName
     schedule: Ident | None = None
     callbacks: LineCallbacks = LineCallbacks()
+    wait: LineWait = LineWait()
 
 
 class DocumentHead(BaseModel):

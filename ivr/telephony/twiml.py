@@ -19,6 +19,7 @@ from ivr.menus.actions import (
     Say,
 )
 from ivr.menus.actions import Gather as GatherAction
+from ivr.telephony.queue_wait import WaitSettings, wait_url
 from ivr.telephony.state_url import state_url
 
 APOLOGY = (
@@ -142,8 +143,14 @@ class Renderer:
                     dial.sip(action.sip)
                 else:
                     dial.number(action.number)
-            case Enqueue(queue, then):
-                response.enqueue(queue, action=state_url(then, step), method="POST")
+            case Enqueue(queue, then, every, music):
+                kwargs: dict[str, object] = {}
+                if every or music:  # else Twilio's own hold music
+                    kwargs = {
+                        "wait_url": wait_url(WaitSettings(every, music)),
+                        "wait_url_method": "POST",
+                    }
+                response.enqueue(queue, action=state_url(then, step), method="POST", **kwargs)
             case Record():
                 response.record(
                     action=state_url(action.then, step),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
-ROUTES = ("incoming", "step", "status", "recorded")
+ROUTES = ("incoming", "step", "wait", "status", "recorded")
 
 
 class Metrics:

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from hours.clock import Clock
 from ivr.settings import Settings
 from ivr.storage.menu_versions import VersionCache
+from ivr.telephony.queue_wait import WaitAnnouncer
 from ivr.telephony.signature import SignatureChecker
 from ivr.telephony.voice import CallHandler
 from ivr.web.metrics import Metrics
@@ -28,6 +29,7 @@ class Services:
     clock: Clock
 
     engine: Engine
+    wait_announcer: WaitAnnouncer
 
     @property
     def public_url(self) -> str | None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, Response, abort, current_app, request
 
 from ivr.telephony.forms import StatusReport, VoiceRequest, parse_form
+from ivr.telephony.queue_wait import parse_wait_query
 
 if TYPE_CHECKING:
     from ivr.web.services import Services
@@ -106,6 +107,19 @@ def recorded(services: Services, form: dict[str, str]) -> Response:
     services.metrics.served["recorded"].inc()
     twiml = services.calls.recorded(VoiceRequest.from_form(form))
     return Response(twiml, content_type=XML)
+
+
+@bp.post("/wait")
+@signed
+def wait(services: Services, form: dict[str, str]) -> Response:
+    """The ``<Enqueue waitUrl>``: the caller's place and the estimated wait, then music or silence.
+
+    Requested again each time the answer has played, for every waiting
+    caller: everything it needs is in the URL and the form (no database).
+    """
+    services.metrics.served["wait"].inc()
+    settings = parse_wait_query(request.environ.get("QUERY_STRING", ""))
+    return Response(services.wait_announcer.answer(settings, form), content_type=XML)
 
 
 @bp.post("/status")

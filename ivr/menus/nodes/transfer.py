@@ -28,6 +28,9 @@ from ivr.menus.turn import Turn
 
 CURRENT = "current"
 
+# Seconds between position announcements in a queue no line configures.
+ANNOUNCE_EVERY = 45
+
 # DialCallStatus / QueueResult values meaning the caller talked to someone.
 CONNECTED = frozenset({"completed", "answered", "bridged", "bridging-in-process"})
 
@@ -142,7 +145,16 @@ def enter(node: TransferNode, node_id: str, turn: Turn) -> None:
         turn.fail(f"{node_id}: no queue to transfer to")  # the loader makes this impossible
         return None
     turn.say(node.say)
-    turn.actions.append(Enqueue(queue=queue, then=turn.state(node_id, expect="enqueue")))
+    line = turn.menu.lines.get(turn.line) if turn.line is not None else None
+    wait = line.wait if line is not None and line.queue == queue else None
+    turn.actions.append(
+        Enqueue(
+            queue=queue,
+            then=turn.state(node_id, expect="enqueue"),
+            announce_every=wait.announce_every if wait else ANNOUNCE_EVERY,
+            music=wait.music if wait else None,
+        )
+    )
     return None
 
 
