@@ -25,6 +25,7 @@ from ivr.menus.actions import (
 from ivr.menus.context import CallContext, CallerEvent
 from ivr.menus.loader import load_menu
 from ivr.menus.nodes.menu import REPEAT
+from ivr.menus.nodes.transfer import ANNOUNCE_EVERY
 from tests.fakes import FixedHours
 
 EXAMPLE = load_menu((Path(__file__).parent / "example_menu.yaml").read_text(encoding="utf-8"))
@@ -105,6 +106,7 @@ def test_speech_matches_without_case_or_accents_inside_a_sentence() -> None:
     assert step.actions[-1] == Enqueue(
         "suporte_estoque",
         then=CallState(VERSION, "atendimento", line="estoque", step=2, expect="enqueue"),
+        announce_every=ANNOUNCE_EVERY,  # the caller hears the place in the queue
     )
 
 
@@ -187,6 +189,7 @@ def test_an_unanswered_transfer_falls_back() -> None:
         then=CallState(
             VERSION, "atendimento", line="fiscal", step=4, expect="enqueue", told=REPEAT
         ),
+        announce_every=ANNOUNCE_EVERY,
     )
     voicemail = press(step, dial_status="queue-full")
     assert voicemail.path == ("recado",)
@@ -197,7 +200,9 @@ def test_line_current_without_a_chosen_line_uses_the_queue_beside_it() -> None:
     state = CallState(VERSION, "fiscal", step=5)
     step = engine.advance(EXAMPLE, state, CallerEvent(digits="2"), context())
     assert step.actions[-1] == Enqueue(
-        "suporte_geral", then=CallState(VERSION, "atendimento", step=6, expect="enqueue")
+        "suporte_geral",
+        then=CallState(VERSION, "atendimento", step=6, expect="enqueue"),
+        announce_every=ANNOUNCE_EVERY,
     )
 
 
