@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     tomticket_line_departments: str = Field("", validation_alias="TOMTICKET_LINE_DEPARTMENTS")
     tickets_webhook_url: str = Field("", validation_alias="TICKETS_WEBHOOK_URL")
     tickets_webhook_secret: str = Field("", repr=False, validation_alias="TICKETS_WEBHOOK_SECRET")
+    # "module:factory" of a voicemail transcriber (pt-BR); empty: no transcription
+    transcriber: str = Field("", validation_alias="IVR_TRANSCRIBER")
 
     @classmethod
     def settings_customise_sources(

@@ -1,7 +1,8 @@
 """The tickets' background jobs, registered on the worker (composition only).
 
 - ``tickets-outbox`` (every 5 s, remote stores only): one pass of the relay,
-  ``tickets_bridge.outbox.deliver_due``, through the configured store;
+  ``tickets_bridge.outbox.deliver_due``, through the configured store and
+  the transcriber ``IVR_TRANSCRIBER`` names, if any;
 - ``tickets-status-rules`` (every 10 min): the built-in store's automatic
   moves (Pendência do Cliente → Validação Cliente → Resolvido), counted in
   the business days of the live menu's calendars.
@@ -13,6 +14,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from tickets_bridge.sql_store import TicketRules, apply_status_rules
+from tickets_bridge.transcription import load_transcriber
 
 if TYPE_CHECKING:
     from ivr.worker import Worker
@@ -65,6 +67,7 @@ def register_ticket_jobs(worker: Worker) -> None:
     if store_name == "sql":  # the built-in store is the tickets' home: nothing to deliver
         return
     store = None
+    transcriber = load_transcriber(worker.settings.transcriber)  # a bad spec fails at start
 
     def deliver() -> None:
         nonlocal store
@@ -73,7 +76,7 @@ def register_ticket_jobs(worker: Worker) -> None:
 
         if store is None:
             store = make_store(store_name, engine=worker.engine, rules=rules(), clock=worker.clock)
-        report = deliver_due(worker.engine, store, worker.clock())
+        report = deliver_due(worker.engine, store, worker.clock(), transcriber=transcriber)
         if report.delivered or report.dead:
             log.info(
                 "tickets delivered: %d, dead letters: %d", len(report.delivered), len(report.dead)

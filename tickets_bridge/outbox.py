@@ -29,6 +29,7 @@ and the store sees nothing twice.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import random
@@ -50,6 +51,7 @@ from tickets_bridge.store import (
     TicketRejected,
     TicketStore,
 )
+from tickets_bridge.transcription import Transcriber, with_transcript
 
 __all__ = ["RelayPolicy", "RelayReport", "backoff", "claim", "deliver_due", "retry_dead"]
 
@@ -189,8 +191,13 @@ def deliver_due(
     owner: str | None = None,
     policy: RelayPolicy = RelayPolicy(),
     rng: Callable[[], float] = random.random,
+    transcriber: Transcriber | None = None,
 ) -> RelayReport:
-    """One pass of the relay: claim, deliver in order, reschedule or bury what failed."""
+    """One pass of the relay: claim, deliver in order, reschedule or bury what failed.
+
+    With a ``transcriber``, a ticket's recordings are transcribed into its
+    description just before it is created (see ``tickets_bridge.transcription``).
+    """
     owner = owner or default_owner()
     report = RelayReport()
     ids = claim(engine, owner, now, policy)
@@ -200,7 +207,10 @@ def deliver_due(
             if item is None or item.delivered_at is not None:
                 continue
             delivery = _delivery(session, item)
-        # No transaction is open while the store is asked.
+        # No transaction is open while the transcriber or the store is asked.
+        if delivery.ticket is not None and transcriber is not None:
+            ticket = with_transcript(delivery.ticket, transcriber)
+            delivery = dataclasses.replace(delivery, ticket=ticket)
         try:
             remote_id = _send(store, delivery)
         except StoreUnavailable as exc:
