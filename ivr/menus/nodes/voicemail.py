@@ -52,6 +52,7 @@ DEFAULT_INSTRUCTIONS = parse_prompt(
     "Deixe sua mensagem após o sinal. Ao terminar, tecle cerquilha ou desligue."
 )
 THANKS = "Obrigado. Sua mensagem foi gravada e retornaremos o contato."
+RECEIVED = "Recebemos a sua mensagem."
 TRY_AGAIN = "Nenhuma mensagem foi gravada. Vamos tentar mais uma vez: fale depois do sinal."
 NOTHING_RECORDED = (
     "Não recebemos nenhuma mensagem. Se precisar, ligue novamente. Obrigado por ligar."
@@ -182,6 +183,8 @@ def resume(
         if note is not None:
             _readback(turn, note, added)
         if node.next is not None:
+            if note is None:  # no ticket (no store, or it failed): the recording is kept
+                turn.say(RECEIVED)
             return node.next
         turn.say(THANKS if note is None else "Obrigado por ligar.")
         turn.hang_up(Outcome("voicemail", node_id))
