@@ -93,6 +93,10 @@ class Hours:
     def status(self, schedule: str | None, now: datetime) -> Status:
         return self.calendar(schedule).status(now)
 
+    def closing(self, schedule: str | None, now: datetime) -> datetime | None:
+        """When the line next closes (``now`` when closed); None if it never does."""
+        return self.calendar(schedule).closing(now)
+
     def closed_phrase(self, schedule: str | None, now: datetime) -> str:
         """Why the line is closed and when it reopens (pt-BR); "" when open."""
         return closed_phrase(self.calendar(schedule).status(now))

@@ -17,5 +17,8 @@ class FixedHours:
         self.asked.append(schedule)
         return self.open
 
+    def closing(self, schedule: str | None, now: datetime) -> datetime | None:
+        return None if self.open else now
+
     def closed_phrase(self, schedule: str | None, now: datetime) -> str:
         return f"Estamos fechados ({schedule}). Voltamos amanhã às 9 horas."

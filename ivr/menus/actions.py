@@ -89,6 +89,7 @@ class Enqueue:
     # (an audio URL, played once per round) instead of silence between.
     announce_every: int = 0
     music: str | None = None
+    closes_at: int | None = None  # the line's closing time (Unix seconds): callers leave before
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,10 @@ class HoursOracle(Protocol):
         """pt-BR sentence saying why the line is closed and when it reopens."""
         ...
 
+    def closing(self, schedule: str | None, now: datetime) -> datetime | None:
+        """The first closed instant at or after ``now``; None if it never closes."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class VoicemailTicket:
@@ -86,6 +90,9 @@ class AlwaysOpen:
 
     def closed_phrase(self, schedule: str | None, now: datetime) -> str:
         return ""
+
+    def closing(self, schedule: str | None, now: datetime) -> datetime | None:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,7 +67,8 @@ Node kinds (``kind`` is required; every other field not listed is an error):
     ``say`` before connecting; ``timeout`` ring seconds for
     number/sip (5-120, default 30); optional ``fallback``: NODE when nobody
     answers or the caller leaves the queue (without it: a pt-BR apology, then
-    hang up).
+    hang up); optional ``closing``: NODE for callers still waiting in the
+    queue when the line is about to close (default: ``fallback``).
 ``voicemail`` — ``say`` instructions (pt-BR default), ``max_length`` seconds
     (5-600, default 120), optional ``next`` after the recording (default:
     thank the caller and hang up). Records after a beep. When nothing is

@@ -25,7 +25,14 @@ from functools import lru_cache
 
 from twilio.twiml.voice_response import VoiceResponse
 
+from ivr.menus.nodes.transfer import CLOSING_NOTICE
+
 WAIT_PATH = "/voice/wait"
+
+CLOSING = (
+    "Atenção: o nosso atendimento de hoje está terminando e não conseguiremos "
+    "atender você antes do fechamento."
+)
 
 _ORDINALS = (
     "",
@@ -115,6 +122,7 @@ class WaitSettings:
 
     every: int = 45
     music: str | None = None
+    closes_at: int | None = None  # Unix seconds: from CLOSING_NOTICE before, callers leave
 
 
 def wait_url(settings: WaitSettings) -> str:
@@ -122,6 +130,8 @@ def wait_url(settings: WaitSettings) -> str:
     escapes would be at the mercy of every proxy's idea of a canonical URL, and
     Twilio signs the URL exactly as written."""
     url = f"{WAIT_PATH}?e={settings.every}"
+    if settings.closes_at is not None:
+        url += f"&c={settings.closes_at}"
     if not settings.music:
         return url
     return f"{url}&m={urlsafe_b64encode(settings.music.encode()).decode().rstrip('=')}"
@@ -137,8 +147,11 @@ def parse_wait_query(query: str) -> WaitSettings:
             music = urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode() or None
         except ValueError:
             music = None
+    closes = fields.get("c", "")
     return WaitSettings(
-        every=min(int(every), 600) if every.isdecimal() else WaitSettings.every, music=music
+        every=min(int(every), 600) if every.isdecimal() else WaitSettings.every,
+        music=music,
+        closes_at=int(closes) if closes.isdecimal() and len(closes) <= 12 else None,
     )
 
 
@@ -154,8 +167,16 @@ class WaitAnnouncer:
         self.voice = voice
         self.language = language
         self._render = lru_cache(maxsize=cache_size)(self._twiml)
+        response = VoiceResponse()
+        response.say(CLOSING, voice=voice, language=language)
+        response.leave()
+        self._closing = str(response)
 
-    def answer(self, settings: WaitSettings, form: Mapping[str, str]) -> str:
+    def answer(self, settings: WaitSettings, form: Mapping[str, str], now: float) -> str:
+        """The answer at ``now`` (Unix seconds): the announcement, or at closing time the
+        notice and <Leave> (the <Enqueue> action then takes the caller on)."""
+        if settings.closes_at is not None and now >= settings.closes_at - CLOSING_NOTICE:
+            return self._closing
         position = _count(form, "QueuePosition")
         estimate = estimate_seconds(
             position,

@@ -119,7 +119,10 @@ def wait(services: Services, form: dict[str, str]) -> Response:
     """
     services.metrics.served["wait"].inc()
     settings = parse_wait_query(request.environ.get("QUERY_STRING", ""))
-    return Response(services.wait_announcer.answer(settings, form), content_type=XML)
+    return Response(
+        services.wait_announcer.answer(settings, form, services.clock().timestamp()),
+        content_type=XML,
+    )
 
 
 @bp.post("/status")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from ivr.menus.actions import CallState
 from ivr.simulator import Phone
 from ivr.telephony.state_url import state_url
+from tests.web.conftest import SAO_PAULO
 
 MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
 
@@ -90,3 +92,37 @@ def test_garbage_in_the_form_still_gets_music_not_an_error(app, phone):
     assert status == 200
     root = ET.fromstring(body)
     assert root.find("Say") is None and root.find("Pause") is not None
+
+
+def test_a_caller_still_waiting_at_17h28_is_told_and_taken_to_leave_a_message(app, phone, clock):
+    clock.at = datetime(2026, 11, 24, 17, 20, tzinfo=SAO_PAULO)  # the erp line closes at 17:30
+    enqueue = enqueue_for(app, phone, "erp")
+    # At 17:20 the caller still just hears the place in the queue.
+    answer = waiting(phone, enqueue.get("waitUrl"), position=3, waited=60, average=240, size=5)
+    assert answer.find("Leave") is None
+
+    clock.at = datetime(2026, 11, 24, 17, 28, tzinfo=SAO_PAULO)
+    answer = waiting(phone, enqueue.get("waitUrl"), position=2, waited=540, average=240, size=2)
+    assert "atendimento de hoje está terminando" in answer.find("Say").text
+    assert answer.find("Leave") is not None  # nobody is left in the queue after closing
+
+    # Twilio then posts the <Enqueue> action: the caller is offered the next business day.
+    params = phone.base_params("CA" + "7" * 32, "in-progress") | {
+        "QueueResult": "leave",
+        "QueueSid": "QU" + "a" * 32,
+        "QueueTime": "540",
+    }
+    _path, status, body = phone.signed_post(enqueue.get("action"), params)
+    assert status == 200
+    root = ET.fromstring(body)
+    assert "próximo dia útil" in " ".join(say.text for say in root.iter("Say"))
+    assert root.find("Record") is not None
+
+
+def test_a_caller_who_leaves_the_queue_in_the_afternoon_hears_the_agents_are_busy(app, phone):
+    enqueue = enqueue_for(app, phone, "erp")  # 10:00, hours before closing
+    params = phone.base_params("CA" + "7" * 32, "in-progress") | {"QueueResult": "leave"}
+    _path, status, body = phone.signed_post(enqueue.get("action"), params)
+    assert status == 200
+    text = " ".join(say.text for say in ET.fromstring(body).iter("Say"))
+    assert "ocupados" in text and "próximo dia útil" not in text

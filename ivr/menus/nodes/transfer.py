@@ -7,6 +7,11 @@ means the line chosen so far; callers who have not chosen one go to the
 ``queue`` given beside it, or else straight to ``fallback`` (one of the two
 is required). ``say`` is spoken before connecting.
 
+A caller still waiting in the queue when the line is about to close is told
+so and taken out of it (``ivr.telephony.queue_wait``), then goes to
+``closing`` (a callback or the voicemail for the next business day), or to
+``fallback`` without one.
+
 When the dial or the queue ends without the caller having talked to anyone
 the call goes to ``fallback``; without one the engine apologises in pt-BR
 and hangs up (outcome ``hung_up``), never silently.
@@ -27,6 +32,9 @@ from ivr.menus.prompts import Prompt
 from ivr.menus.turn import Turn
 
 CURRENT = "current"
+
+# Seconds before closing time at which waiting callers are taken out of the queue.
+CLOSING_NOTICE = 180
 
 # Seconds between position announcements in a queue no line configures.
 ANNOUNCE_EVERY = 45
@@ -75,6 +83,7 @@ class TransferNode(NodeModel):
     line: Ident | None = None
     say: PromptText | None = None
     fallback: Ident | None = None
+    closing: Ident | None = None  # callers still waiting at closing time (default: fallback)
     timeout: int = Field(30, ge=5, le=120)  # seconds to ring a number or SIP address
 
     ends_call = True
@@ -103,6 +112,8 @@ class TransferNode(NodeModel):
     def flow_targets(self) -> Iterator[tuple[Loc, str]]:
         if self.fallback is not None:
             yield ("fallback",), self.fallback
+        if self.closing is not None:
+            yield ("closing",), self.closing
 
     def lines_used(self) -> Iterator[tuple[Loc, str]]:
         if self.line is not None and self.line != CURRENT:
@@ -132,6 +143,17 @@ def _target(node: TransferNode, turn: Turn) -> str:
     return _queue(node, turn) or ""
 
 
+def _closes_at(turn: Turn) -> int | None:
+    closes = turn.ctx.hours.closing(turn.line_schedule(), turn.ctx.now)
+    return int(closes.timestamp()) if closes is not None else None
+
+
+def _closing_now(turn: Turn) -> bool:
+    """The line is closed or closes within the notice the wait URL gives."""
+    closes = _closes_at(turn)
+    return closes is not None and closes - turn.ctx.now.timestamp() <= CLOSING_NOTICE
+
+
 def enter(node: TransferNode, node_id: str, turn: Turn) -> None:
     if node.number is not None or node.sip is not None:
         turn.say(node.say)
@@ -153,6 +175,7 @@ def enter(node: TransferNode, node_id: str, turn: Turn) -> None:
             then=turn.state(node_id, expect="enqueue"),
             announce_every=wait.announce_every if wait else ANNOUNCE_EVERY,
             music=wait.music if wait else None,
+            closes_at=_closes_at(turn),
         )
     )
     return None
@@ -168,6 +191,8 @@ def resume(
     if status in CONNECTED:
         turn.hang_up(Outcome("transferred", _target(node, turn)))
         return None
+    if status == "leave" and node.closing is not None and _closing_now(turn):
+        return node.closing  # taken out of the queue at closing time (see queue_wait)
     if status == "hangup":  # the caller left the queue by hanging up: nobody to talk to
         turn.hang_up(Outcome("hung_up", node_id))
         return None
