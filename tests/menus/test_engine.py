@@ -80,7 +80,9 @@ def test_a_closed_line_says_when_it_reopens_and_offers_the_voicemail() -> None:
     step = engine.start(EXAMPLE, VERSION, context(is_open=False))
     assert step.path == ("boas_vindas", "expediente", "fora_do_horario", "recado")
     assert said(step)[1] == "Estamos fechados (comercial). Voltamos amanhã às 9 horas."
-    assert said(step)[2].endswith("Retornaremos no número 1 1, 9 8 7 6 5, 4 3 2 1.")
+    # The recording notice (LGPD) comes before the instructions.
+    assert said(step)[2].startswith("Esta ligação poderá ser gravada.")
+    assert said(step)[3].endswith("Retornaremos no número 1 1, 9 8 7 6 5, 4 3 2 1.")
     record, redirect = step.actions[-2:]
     assert isinstance(record, Record) and record.max_length == 180 and record.play_beep
     assert record.then.expect == "record"

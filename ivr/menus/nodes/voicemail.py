@@ -1,4 +1,8 @@
-"""``voicemail``: instructions, a beep, a recording.
+"""``voicemail``: the recording notice, instructions, a beep, a recording.
+
+``recording_notice`` (on by default, ``null`` to drop it) tells the caller
+the call may be recorded before anything is: the consent notice the LGPD
+asks for.
 
 After a recording the call goes to ``next`` when given, else the caller is
 thanked and the call ends with outcome ``voicemail``. The recording URL is
@@ -51,6 +55,11 @@ from tickets_bridge.protocol import spoken_protocol
 DEFAULT_INSTRUCTIONS = parse_prompt(
     "Deixe sua mensagem após o sinal. Ao terminar, tecle cerquilha ou desligue."
 )
+# Heard before the instructions (LGPD: the caller is told before being recorded);
+# a menu may word it otherwise, or drop it with ``recording_notice: null``.
+DEFAULT_RECORDING_NOTICE = parse_prompt(
+    "Esta ligação poderá ser gravada. A gravação será usada somente para atender a sua solicitação."
+)
 THANKS = "Obrigado. Sua mensagem foi gravada e retornaremos o contato."
 RECEIVED = "Recebemos a sua mensagem."
 TRY_AGAIN = "Nenhuma mensagem foi gravada. Vamos tentar mais uma vez: fale depois do sinal."
@@ -67,6 +76,7 @@ log = logging.getLogger(__name__)
 class VoicemailNode(NodeModel):
     kind: Literal["voicemail"]
     say: PromptText = DEFAULT_INSTRUCTIONS
+    recording_notice: PromptText | None = DEFAULT_RECORDING_NOTICE
     max_length: int = Field(120, ge=5, le=600)
     next: Ident | None = None
     empty: Ident | None = None  # where a caller who recorded nothing twice goes
@@ -81,7 +91,16 @@ class VoicemailNode(NodeModel):
             yield ("empty",), self.empty
 
     def prompts(self) -> Iterator[tuple[Loc, Prompt]]:
+        if self.recording_notice is not None:
+            yield ("recording_notice",), self.recording_notice
         yield ("say",), self.say
+
+
+def _instructions(node: VoicemailNode, turn: Turn) -> None:
+    """The recording notice, then what to say after the beep."""
+    if node.recording_notice is not None:
+        turn.say(node.recording_notice)
+    turn.say(node.say)
 
 
 def _record(node: VoicemailNode, node_id: str, turn: Turn, attempt: int) -> None:
@@ -116,7 +135,7 @@ def enter(node: VoicemailNode, node_id: str, turn: Turn) -> None:
         turn.actions.append(Gather(prompts=(Say(offer),), then=then, timeout=6))
         turn.actions.append(Redirect(then))  # silence: a new ticket
         return None
-    turn.say(node.say)
+    _instructions(node, turn)
     _record(node, node_id, turn, attempt=1)
     return None
 
@@ -168,7 +187,7 @@ def resume(
     node: VoicemailNode, node_id: str, state: CallState, event: CallerEvent, turn: Turn
 ) -> str | None:
     if state.expect == "input":  # the answer to the open-ticket offer
-        turn.say(node.say)
+        _instructions(node, turn)
         attempt = 1 + (ADD_TO_OPEN if event.digits == "1" else 0)
         _record(node, node_id, turn, attempt=attempt)
         return None
