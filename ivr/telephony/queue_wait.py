@@ -75,8 +75,10 @@ def estimate_seconds(position: int, waited: int, average: int, queue_size: int) 
     if average <= 0 or position <= 0:
         return None
     left_of_average = max(average - max(waited, 0), 0)
-    per_place = average / max(queue_size, position, 1)
-    return max(left_of_average, math.ceil(position * per_place))
+    # Integer ceiling: a float share can round up past a minute boundary for
+    # one place and not the next, making a later place sound shorter.
+    shares = max(queue_size, position, 1)
+    return max(left_of_average, -(-position * average // shares))
 
 
 def spoken_minutes(seconds: int) -> int:
