@@ -30,33 +30,14 @@ import unicodedata
 from collections.abc import Iterable
 
 from ivr.menus.prompts import Prompt
+from ivr.menus.speech import SPOKEN_KEYS
 
 CHARACTERS_PER_SECOND = 14.0
 
 TYPICAL_NUMBER = "1 1, 9 8 7 6 5, 4 3 2 1"
 TYPICAL_CLOSED = "Nosso atendimento de hoje já foi encerrado. Voltamos amanhã, às 8 horas."
 
-_SPELLED = {
-    "zero": "0",
-    "um": "1",
-    "uma": "1",
-    "dois": "2",
-    "duas": "2",
-    "tres": "3",
-    "quatro": "4",
-    "cinco": "5",
-    "seis": "6",
-    "meia": "6",
-    "sete": "7",
-    "oito": "8",
-    "nove": "9",
-    "asterisco": "*",
-    "estrela": "*",
-    "sustenido": "#",
-    "cerquilha": "#",
-    "jogo da velha": "#",
-    "hashtag": "#",
-}
+_SPELLED = SPOKEN_KEYS  # one list of spoken keys for the lint and the speech matcher
 
 _VERB = r"\b(?:digite|digitar|tecle|teclar|pressione|pressionar|disque|discar|aperte|apertar)"
 _ARTICLE = r"(?:\s+(?:a\s+tecla|o\s+numero|o\s+digito|o\s+botao|o|a))?"
