@@ -20,11 +20,18 @@ every few seconds, with ``now`` passed in):
    release the rest of the run and stop, so nothing overtakes it; after
    ``max_attempts`` tries, or at once on ``TicketRejected``, the item becomes
    a dead letter (``ivr tickets list`` shows it, ``ivr tickets retry`` puts
-   it back) and the items after it go on.
+   it back) and the items after it go on. So does an item the store may
+   have carried out without saying so, when it takes no key that would make
+   a second try safe (``DeliveryUncertain``: a TomTicket reply whose answer
+   was lost): a person checks before it goes again, so nothing is doubled.
 
 A relay killed mid-delivery leaves its lease behind; once it expires the
 item is claimed again and delivered with the same key, so nothing is lost
-and the store sees nothing twice.
+and the store sees nothing twice. Comments carry their item's key too: the
+built-in store and the webhook keep it; Zendesk (no key on updates) is
+looked at before a comment is added again. The one window left is a
+TomTicket reply whose relay dies after TomTicket took it and before the
+delivery is recorded here: the next relay sends it again.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ from ivr.storage.ticket_tables import OutboxItem, TicketRecord
 from tickets_bridge.intake import new_ticket_of
 from tickets_bridge.store import (
     Comment,
+    DeliveryUncertain,
     NewTicket,
     StoreUnavailable,
     TicketRejected,
@@ -56,6 +64,12 @@ from tickets_bridge.transcription import Transcriber, with_transcript
 __all__ = ["RelayPolicy", "RelayReport", "backoff", "claim", "deliver_due", "retry_dead"]
 
 log = logging.getLogger("ivr.tickets")
+
+#: Why an item the store may already have is set aside (what a supervisor reads).
+UNCERTAIN = (
+    "talvez já entregue: a resposta do sistema de chamados se perdeu e não há como conferir "
+    "daqui; veja o chamado lá e, se o recado não estiver, reenvie com ivr tickets retry"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +182,7 @@ def _send(store: TicketStore, delivery: _Delivery) -> str | None:
         return store.create(delivery.ticket, delivery.key)
     if delivery.remote_id is None or delivery.comment is None:
         raise TicketRejected("o chamado deste comentário não foi entregue")
-    store.add_comment(delivery.remote_id, delivery.comment)
+    store.add_comment(delivery.remote_id, delivery.comment, delivery.key)
     return None
 
 
@@ -219,6 +233,9 @@ def deliver_due(
             return report
         except TicketRejected as exc:
             _bury(engine, item_id, f"recusado pelo sistema de chamados: {exc}", report)
+            continue
+        except DeliveryUncertain as exc:
+            _bury(engine, item_id, f"{UNCERTAIN} ({exc})", report)
             continue
         except Exception as exc:  # a bug or an unexpected answer: retry later, keep order
             log.exception("ticket %s: delivery failed unexpectedly", delivery.protocol)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hours.calendar import Calendar
@@ -293,9 +294,26 @@ class SqlTicketStore:
             records = session.scalars(query.order_by(TicketRecord.id.desc()))
             return [summary_of(r) for r in records]
 
-    def add_comment(self, remote_id: str, comment: Comment) -> None:
-        with Session(self._writer) as session, session.begin():
-            add_comment(session, by_protocol(session, remote_id), comment, self.clock())
+    def add_comment(self, remote_id: str, comment: Comment, idempotency_key: str) -> None:
+        """Add the comment unless one with this key is there already (a retry)."""
+        try:
+            with Session(self._writer) as session, session.begin():
+                done = session.scalar(
+                    select(TicketComment.id).where(TicketComment.idempotency_key == idempotency_key)
+                )
+                if done is not None:
+                    return
+                record = by_protocol(session, remote_id)
+                add_comment(session, record, comment, self.clock(), key=idempotency_key)
+        except IntegrityError:
+            # The same comment raced us from another process; the key is
+            # unique, so theirs is the one. Anything else is a real error.
+            with Session(self.engine) as session:
+                done = session.scalar(
+                    select(TicketComment.id).where(TicketComment.idempotency_key == idempotency_key)
+                )
+            if done is None:
+                raise
 
     def set_status(self, remote_id: str, status: Status) -> None:
         with Session(self._writer) as session, session.begin():

@@ -6,7 +6,10 @@ implement it. Errors form a small tree::
 
     TicketStoreError
     ├── StoreUnavailable   transient: down, timed out, 429/5xx; retry later
-    │                      (``retry_after`` seconds when the store said so)
+    │                      (``retry_after`` seconds when the store said so;
+    │                      ``maybe_done`` when the request went out unanswered)
+    ├── DeliveryUncertain  the request went out, no answer came back, and the
+    │                      store offers no way to repeat it safely: a person checks
     ├── TicketRejected     permanent: the store refused this ticket as sent
     │   └── TicketClosed   the ticket is Resolvido: open a follow-up instead
     ├── TicketNotFound     no ticket with that reference
@@ -93,9 +96,20 @@ class StoreUnavailable(TicketStoreError):
 
     reason: str
     retry_after: float | None = None
+    # The request was sent and no answer came back (a read timeout, a dropped
+    # connection): the store may have carried it out.
+    maybe_done: bool = False
 
     def __str__(self) -> str:
         return self.reason
+
+
+class DeliveryUncertain(TicketStoreError):
+    """The store may have done it, cannot say, and takes no key to make a retry safe.
+
+    Sending it again could double it (a TomTicket reply): the relay sets it
+    aside as a dead letter for a person to check, instead of retrying.
+    """
 
 
 class TicketRejected(TicketStoreError):
@@ -129,8 +143,12 @@ class TicketStore(Protocol):
         """The caller's tickets not yet Resolvido, newest first, for one line or all."""
         ...
 
-    def add_comment(self, remote_id: str, comment: Comment) -> None:
-        """Add a comment (private unless ``comment.public``)."""
+    def add_comment(self, remote_id: str, comment: Comment, idempotency_key: str) -> None:
+        """Add a comment (private unless ``comment.public``), at most once per key.
+
+        Where the store takes no key, the adapter looks before it adds again,
+        or raises ``DeliveryUncertain`` rather than risk a second copy.
+        """
         ...
 
 

@@ -150,6 +150,10 @@ def show_ticket(protocol: str, as_json: bool, show_number: bool) -> None:
         click.echo(f"  entrega      {delivery} → {r.store} {r.remote_id or ''}".rstrip())
         if item is not None and item.last_error and r.delivery != "delivered":
             click.echo(f"  último erro  {item.last_error}")
+        for later in r.deliveries:  # the caller's later messages not yet in the store
+            if later.comment_id is not None and later.delivery != "delivered":
+                why = f": {later.last_error}" if later.last_error else ""
+                click.echo(f"  recado       {DELIVERY_WORDS[later.delivery]}{why}")
         click.echo(f"  {r.subject}")
         click.echo(f"  {r.description}")
         for a in r.attachments:

@@ -52,12 +52,21 @@ class Harness:
     comments: Callable[[str], list[str]]  # the texts of the ticket's comments and replies
     standin: StandIn | None = None
     creation: tuple[str, str] | None = None  # (method, path) of the request that creates
+    # (method, path) of the request that adds a comment to a ticket, by its remote id
+    commenting: Callable[[str], tuple[str, str]] | None = None
 
     def arm(self, mode: FaultMode, *, retry_after: str | None = None) -> None:
         """Make the next ticket-creating request fail this way."""
-        if self.standin is None or self.creation is None:
+        self._arm(self.creation, mode, retry_after)
+
+    def arm_comment(self, remote_id: str, mode: FaultMode) -> None:
+        """Make the next request adding a comment to ``remote_id`` fail this way."""
+        self._arm(self.commenting(remote_id) if self.commenting else None, mode, None)
+
+    def _arm(self, request: tuple[str, str] | None, mode: FaultMode, retry_after: str | None):
+        if self.standin is None or request is None:
             pytest.skip(f"{self.name}: no network between the product and this store")
-        method, path = self.creation
+        method, path = request
         self.standin.faults.arm(mode, method=method, path=path, retry_after=retry_after)
 
 
@@ -81,6 +90,7 @@ def zendesk_harness(stack: ExitStack, client: httpx.Client, _request: object) ->
         comments=standin.comment_bodies,
         standin=standin,
         creation=("POST", "/api/v2/tickets"),
+        commenting=lambda remote_id: ("PUT", f"/api/v2/tickets/{remote_id}"),
     )
 
 
@@ -106,6 +116,7 @@ def tomticket_harness(stack: ExitStack, client: httpx.Client, _request: object) 
         ),
         standin=standin,
         creation=("POST", "/v2.0/ticket/new"),
+        commenting=lambda _remote_id: ("POST", "/v2.0/ticket/reply/customer"),
     )
 
 
@@ -125,11 +136,8 @@ def webhook_harness(stack: ExitStack, client: httpx.Client, _request: object) ->
         ),
         standin=receiver,
         creation=("POST", "/tickets"),
+        commenting=lambda _remote_id: ("POST", "/tickets"),  # every event goes there
     )
-
-
-def _first_message(payload: dict) -> str:
-    return "\n".join([payload["description"], *(a["url"] for a in payload["attachments"])])
 
 
 def _first_message(payload: dict) -> str:
@@ -182,6 +190,13 @@ STORES = {
 
 @pytest.fixture(params=sorted(STORES))
 def harness(request: pytest.FixtureRequest, http_client: httpx.Client) -> Iterator[Harness]:
+    with ExitStack() as stack:
+        yield STORES[request.param](stack, http_client, request)
+
+
+@pytest.fixture(params=["tomticket", "webhook", "zendesk"])
+def remote_harness(request: pytest.FixtureRequest, http_client: httpx.Client) -> Iterator[Harness]:
+    """The remote stores only, for tests that bring their own database."""
     with ExitStack() as stack:
         yield STORES[request.param](stack, http_client, request)
 

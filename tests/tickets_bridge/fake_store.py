@@ -55,7 +55,8 @@ class RecordingStore:
     def open_tickets(self, phone: str, line: str | None = None) -> list[TicketSummary]:
         return []
 
-    def add_comment(self, remote_id: str, comment: Comment) -> None:
+    def add_comment(self, remote_id: str, comment: Comment, idempotency_key: str) -> None:
+        self.keys_seen.append(idempotency_key)
         self.fail(remote_id)
         self.comments.append((remote_id, comment.text))
 

@@ -12,8 +12,9 @@ from ivr.cli import main
 from ivr.storage.db import make_engine
 from tests.tickets_bridge.conftest import sp
 from tests.tickets_bridge.fake_store import RecordingStore, down
-from tickets_bridge.intake import TicketRequest, record_ticket
+from tickets_bridge.intake import TicketRequest, record_message, record_ticket
 from tickets_bridge.outbox import RelayPolicy, deliver_due
+from tickets_bridge.store import DeliveryUncertain
 
 CALLER = "+5511912344321"
 T0 = sp(2026, 12, 1, 20)
@@ -81,6 +82,22 @@ def test_a_dead_letter_is_listed_shown_and_retried(ivr, db, rules):
     assert ivr("tickets", "retry") == f"{protocol}: de volta à fila de entrega\n"
     assert ivr("tickets", "retry", protocol) == "nenhuma entrega a refazer\n"
     assert json.loads(ivr("tickets", "list", "--json"))[0]["delivery"] == "pending"
+
+
+def test_show_tells_of_a_message_set_aside_for_checking(ivr, db, rules):
+    protocol = ticket(db, rules, 0, "tomticket")
+    message = TicketRequest("Recado", "Liguei de novo.")
+    record_message(db, protocol, message, key="CA9:5", now=T0, rules=rules)
+
+    def lost(asked: str) -> None:
+        if asked == "Z1":  # the comment on the delivered ticket: taken, answer lost
+            raise DeliveryUncertain("TomTicket may have taken the reply to ticket Z1")
+
+    deliver_due(db, RecordingStore(fail=lost), T0 + timedelta(minutes=1))
+
+    shown = ivr("tickets", "show", protocol)
+    assert "entrega      entregue (1 tentativa) → tomticket Z1" in shown
+    assert "recado       não entregue: talvez já entregue" in shown
 
 
 def test_show_json_has_the_due_time_attachments_and_comments(ivr, db, rules):

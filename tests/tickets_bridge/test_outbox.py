@@ -14,7 +14,7 @@ from tests.tickets_bridge.conftest import sp
 from tests.tickets_bridge.fake_store import RecordingStore, down
 from tickets_bridge.intake import TicketRequest, record_message, record_ticket
 from tickets_bridge.outbox import RelayPolicy, backoff, claim, deliver_due, retry_dead
-from tickets_bridge.store import TicketRejected
+from tickets_bridge.store import DeliveryUncertain, TicketRejected
 
 T0 = sp(2026, 12, 1, 20)
 POLICY = RelayPolicy(max_attempts=4, first_delay=timedelta(seconds=30))
@@ -189,3 +189,39 @@ def test_a_comment_waits_for_its_ticket(engine, rules) -> None:
     store = RecordingStore(fail=down())
     run(engine, store, T0 + timedelta(seconds=10))
     assert store.comments == []
+
+
+def test_a_delivered_comment_is_never_sent_again(engine, rules) -> None:
+    """Once the store confirmed it, neither a later pass nor ``retry`` sends it again."""
+    (protocol,) = voicemails(engine, rules, 1)
+    message = TicketRequest("Recado", "Liguei de novo.")
+    record_message(engine, protocol, message, key="CA9:5", now=T0, rules=rules)
+    store = RecordingStore()
+    run(engine, store, T0 + timedelta(seconds=10))
+    record_message(engine, protocol, message, key="CA9:5", now=T0, rules=rules)  # replayed
+    with Session(engine) as session, session.begin():
+        assert retry_dead(session, T0 + timedelta(minutes=1)) == []
+
+    assert run(engine, store, T0 + timedelta(minutes=1)).delivered == []
+    assert store.comments == [("Z1", "Liguei de novo.")]
+    assert store.keys_seen == ["CA0:5", "CA9:5"]  # the comment went with its own key
+
+
+def test_a_comment_the_store_may_have_taken_is_set_aside_not_resent(engine, rules) -> None:
+    (protocol,) = voicemails(engine, rules, 1)
+    record_message(
+        engine, protocol, TicketRequest("Recado", "De novo."), key="CA9:5", now=T0, rules=rules
+    )
+
+    def lost(key: str) -> None:
+        if key == "Z1":  # the comment's request: taken, answer lost
+            raise DeliveryUncertain("TomTicket may have taken the reply to ticket Z1")
+
+    report = run(engine, RecordingStore(fail=lost), T0 + timedelta(seconds=10))
+    assert report.delivered == [protocol] and report.dead == [protocol]
+    store = RecordingStore()
+    assert run(engine, store, T0 + timedelta(hours=1)).delivered == []
+    assert store.comments == []
+    with Session(engine) as session:
+        item = session.scalars(select(OutboxItem).where(OutboxItem.comment_id.is_not(None))).one()
+        assert item.delivery == "dead" and "reenvie com ivr tickets retry" in item.last_error

@@ -116,7 +116,7 @@ def test_status_open_tickets_and_comments(store, engine, rules, clock) -> None:
     assert len(store.open_tickets(CALLER)) == 2
     assert store.open_tickets("+5511900000000") == []
     clock.now = sp(2026, 12, 2, 10)
-    store.add_comment(receipt.protocol, Comment("Cliente retornou a ligação.", "Ana"))
+    store.add_comment(receipt.protocol, Comment("Cliente retornou a ligação.", "Ana"), "c1")
     assert store.status(receipt.protocol).updated_at == sp(2026, 12, 2, 10)
     with pytest.raises(TicketNotFound):
         store.status("000000000000")
@@ -154,7 +154,7 @@ def test_five_more_business_days_resolve_it_even_when_the_job_ran_late(store, en
 def test_the_customer_coming_back_stops_the_clock(store, engine, rules):
     protocol = pending_since(store, engine, rules, sp(2026, 11, 11, 10))
     store.clock.now = sp(2026, 11, 13, 10)
-    store.add_comment(protocol, Comment("Enviei o XML.", "Cliente", from_customer=True))
+    store.add_comment(protocol, Comment("Enviei o XML.", "Cliente", from_customer=True), "c1")
     assert store.status(protocol).status == Status.OPEN  # back with the team
     assert store.apply_status_rules(sp(2026, 12, 31, 12)) == []
 
@@ -163,14 +163,14 @@ def test_no_comment_on_a_resolved_ticket(store, engine, rules):
     receipt = opened(engine, rules)
     store.set_status(receipt.protocol, Status.RESOLVED)
     with pytest.raises(TicketClosed):
-        store.add_comment(receipt.protocol, Comment("Mais uma coisa", "Ana"))
+        store.add_comment(receipt.protocol, Comment("Mais uma coisa", "Ana"), "c1")
     with pytest.raises(TicketClosed):
         store.set_status(receipt.protocol, Status.OPEN)
 
 
 def test_a_customer_back_after_resolved_gets_a_follow_up_ticket(store, engine, rules):
     first = opened(engine, rules)
-    store.add_comment(first.protocol, Comment("Orientado a reinstalar.", "Ana"))
+    store.add_comment(first.protocol, Comment("Orientado a reinstalar.", "Ana"), "c1")
     store.set_status(first.protocol, Status.RESOLVED)
     back = record_message(
         engine,

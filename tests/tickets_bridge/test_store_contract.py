@@ -14,11 +14,13 @@ import pytest
 from tickets_bridge.store import (
     Attachment,
     Comment,
+    DeliveryUncertain,
     NewTicket,
     Status,
     StoreUnavailable,
     TicketClosed,
     TicketNotFound,
+    TicketStoreError,
 )
 
 CALLER = "+5511911112222"
@@ -87,10 +89,42 @@ def test_a_comment_shows_on_the_ticket(harness):
     remote_id = harness.store.create(voicemail("100000000075"), "key-3")
 
     harness.store.add_comment(
-        remote_id, Comment(text="Novo recado: agora o boleto também.", author="URA")
+        remote_id, Comment(text="Novo recado: agora o boleto também.", author="URA"), "c-3"
     )
 
     assert any("agora o boleto também" in text for text in harness.comments(remote_id)[1:])
+
+
+def _copies(harness, remote_id: str, text: str) -> int:
+    return sum(text in shown for shown in harness.comments(remote_id)[1:])
+
+
+def test_the_same_comment_key_twice_adds_one_comment(harness):
+    if harness.name == "tomticket":
+        pytest.skip("TomTicket takes no key and lists no replies: only the outbox remembers")
+    remote_id = harness.store.create(voicemail("100000000141"), "key-10")
+    comment = Comment(text="Liguei de novo: continua parado.", author="URA")
+
+    harness.store.add_comment(remote_id, comment, "c-10")
+    harness.store.add_comment(remote_id, comment, "c-10")
+
+    assert _copies(harness, remote_id, "continua parado") == 1
+
+
+def test_a_comment_whose_answer_was_lost_is_never_doubled(harness):
+    """The help desk takes the comment and its answer is lost: the retry adds nothing,
+    or the store says it cannot tell, so the relay does not send it again."""
+    remote_id = harness.store.create(voicemail("100000000158"), "key-11")
+    comment = Comment(text="Liguei de novo: continua parado.", author="URA")
+    harness.arm_comment(remote_id, "timeout_after")
+
+    with pytest.raises(TicketStoreError) as lost:
+        harness.store.add_comment(remote_id, comment, "c-11")
+    if not isinstance(lost.value, DeliveryUncertain):
+        assert isinstance(lost.value, StoreUnavailable)
+        harness.store.add_comment(remote_id, comment, "c-11")
+
+    assert _copies(harness, remote_id, "continua parado") == 1
 
 
 def test_a_resolved_ticket_takes_no_comment(harness):
@@ -98,7 +132,7 @@ def test_a_resolved_ticket_takes_no_comment(harness):
     harness.resolve(remote_id)
 
     with pytest.raises(TicketClosed):
-        harness.store.add_comment(remote_id, Comment(text="Voltou a falhar.", author="URA"))
+        harness.store.add_comment(remote_id, Comment(text="Voltou a falhar.", author="URA"), "c-9")
     assert not any("Voltou a falhar" in text for text in harness.comments(remote_id))
 
 

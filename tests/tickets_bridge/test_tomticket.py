@@ -147,7 +147,7 @@ def test_a_finished_ticket_takes_no_reply(tomticket, http_client):
     tomticket.set_situation(remote_id, 5)
 
     with pytest.raises(TicketClosed):
-        adapter.add_comment(remote_id, Comment(text="Oi", author="URA"))
+        adapter.add_comment(remote_id, Comment(text="Oi", author="URA"), "c1")
 
 
 def test_the_due_time_comes_from_the_sla(tomticket, http_client):

@@ -119,8 +119,10 @@ def test_a_comment_is_private_unless_said_otherwise(zendesk, http_client):
     adapter = store(zendesk, http_client)
     remote_id = adapter.create(voicemail("100000000018"), "k1")
 
-    adapter.add_comment(remote_id, Comment(text="Cliente ligou de novo.", author="URA"))
-    adapter.add_comment(remote_id, Comment(text="Recebemos seu recado.", author="URA", public=True))
+    adapter.add_comment(remote_id, Comment(text="Cliente ligou de novo.", author="URA"), "c1")
+    adapter.add_comment(
+        remote_id, Comment(text="Recebemos seu recado.", author="URA", public=True), "c2"
+    )
 
     notes = zendesk.comments[int(remote_id)][1:]
     assert [(n["body"], n["public"]) for n in notes] == [
@@ -135,9 +137,9 @@ def test_a_comment_retried_after_a_lost_answer_is_added_once(zendesk, http_clien
     comment = Comment(text="Cliente ligou de novo.", author="URA")
     zendesk.faults.arm("timeout_after", method="PUT", path=f"/api/v2/tickets/{remote_id}")
     with pytest.raises(StoreUnavailable):
-        adapter.add_comment(remote_id, comment)
+        adapter.add_comment(remote_id, comment, "c1")
 
-    adapter.add_comment(remote_id, comment)
+    adapter.add_comment(remote_id, comment, "c1")
 
     assert zendesk.comment_bodies(remote_id)[1:] == ["Cliente ligou de novo.\n\n— URA"]
 
@@ -149,7 +151,7 @@ def test_a_solved_ticket_is_not_reopened_by_a_comment(zendesk, http_client, stat
     zendesk.set_status(remote_id, status)
 
     with pytest.raises(TicketClosed):
-        adapter.add_comment(remote_id, Comment(text="Oi", author="URA"))
+        adapter.add_comment(remote_id, Comment(text="Oi", author="URA"), "c1")
     assert zendesk.tickets[int(remote_id)]["status"] == status
     assert zendesk.requests_to("PUT", f"/api/v2/tickets/{remote_id}") == 0
 

@@ -1,7 +1,8 @@
 """One HTTP request to a help desk, its failures turned into the store's error tree.
 
 Transport failures, timeouts, 429 and 5xx become :class:`StoreUnavailable`
-(with ``retry_after`` when the remote side said how long to wait); nothing
+(with ``retry_after`` when the remote side said how long to wait, and
+``maybe_done`` when the request went out and no answer came back); nothing
 here ever sleeps: waiting is the outbox's business. Other statuses are left
 to the adapter, which knows what a 400 or a 404 means for each call.
 """
@@ -20,6 +21,15 @@ from tickets_bridge.store import StoreUnavailable, TicketRejected
 # since error texts end up in logs and help desks echo what they were sent.
 _PHONE_LIKE = re.compile(r"\+?\d[\d ().-]{6,}\d")
 _EXCERPT = 200
+# Failures after the request may have reached the help desk: it may have acted.
+# (Connecting and waiting for a pooled connection fail before anything is sent.)
+_MAYBE_DONE = (
+    httpx.ReadTimeout,
+    httpx.WriteTimeout,
+    httpx.ReadError,
+    httpx.WriteError,
+    httpx.RemoteProtocolError,
+)
 
 
 def send(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Response:
@@ -27,9 +37,13 @@ def send(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Re
     try:
         response = client.request(method, url, **kwargs)
     except httpx.TimeoutException as exc:
-        raise StoreUnavailable(f"{method} {_path(url)} timed out") from exc
+        raise StoreUnavailable(
+            f"{method} {_path(url)} timed out", maybe_done=isinstance(exc, _MAYBE_DONE)
+        ) from exc
     except httpx.TransportError as exc:
-        raise StoreUnavailable(f"{method} {_path(url)}: {type(exc).__name__}") from exc
+        raise StoreUnavailable(
+            f"{method} {_path(url)}: {type(exc).__name__}", maybe_done=isinstance(exc, _MAYBE_DONE)
+        ) from exc
     if response.status_code == 429:
         raise StoreUnavailable(
             f"{method} {_path(url)}: 429 too many requests", retry_after=retry_after(response)

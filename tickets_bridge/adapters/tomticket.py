@@ -35,6 +35,7 @@ from tickets_bridge.adapters.remote_calls import excerpt, json_body, masked, rej
 from tickets_bridge.adapters.ticket_text import ticket_text
 from tickets_bridge.store import (
     Comment,
+    DeliveryUncertain,
     NewTicket,
     RedactionUnsupported,
     Status,
@@ -163,19 +164,30 @@ class TomTicketStore:
         ]
         return sorted(tickets, key=lambda t: t.updated_at, reverse=True)
 
-    def add_comment(self, remote_id: str, comment: Comment) -> None:
+    def add_comment(self, remote_id: str, comment: Comment, idempotency_key: str) -> None:
         # The only reply endpoint integrations document is the customer's: an
         # internal note has no documented endpoint, so every comment lands as
         # the customer's reply (the IVR's comments are the caller's messages).
         if self.status(remote_id).status is Status.RESOLVED:
             raise TicketClosed(remote_id)  # finished or cancelled: a follow-up ticket instead
+        # TomTicket takes no key (``idempotency_key`` goes unused) and shows no
+        # replies to look for: a reply whose answer was lost is never sent again.
         text = f"{comment.text}\n\n— {comment.author}"
-        response = self._request(
-            "POST", "ticket/reply/customer", data={"ticket_id": remote_id, "message": text}
-        )
+        uncertain = f"TomTicket may have taken the reply to ticket {remote_id}"
+        try:
+            response = self._request(
+                "POST", "ticket/reply/customer", data={"ticket_id": remote_id, "message": text}
+            )
+        except StoreUnavailable as exc:
+            if exc.maybe_done:
+                raise DeliveryUncertain(f"{uncertain} ({exc})") from exc
+            raise
         if response.status_code == 404:
             raise TicketNotFound(f"no TomTicket ticket {remote_id}")
-        _answer(response, f"TomTicket refused the comment on ticket {remote_id}")
+        try:
+            _answer(response, f"TomTicket refused the comment on ticket {remote_id}")
+        except StoreUnavailable as exc:  # a 2xx we cannot read: it was probably done
+            raise DeliveryUncertain(f"{uncertain} ({exc})") from exc
 
     def redact_requester(self, phone: str) -> int:
         """TomTicket documents no customer deletion: it must be done in its panel."""

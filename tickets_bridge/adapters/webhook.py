@@ -144,23 +144,20 @@ class WebhookStore:
             reverse=True,
         )
 
-    def add_comment(self, remote_id: str, comment: Comment) -> None:
+    def add_comment(self, remote_id: str, comment: Comment, idempotency_key: str) -> None:
         content = {
             "text": comment.text,
             "author": comment.author,
             "public": comment.public,
             "from_customer": comment.from_customer,
         }
-        # No key comes with a comment: one derived from its content lets the
-        # receiver drop a retried one.
-        key = hashlib.sha256(json.dumps([remote_id, content]).encode()).hexdigest()
         payload = {
             "event": "ticket.comment",
-            "idempotency_key": key,
+            "idempotency_key": idempotency_key,
             "id": remote_id,
             "comment": content,
         }
-        response = self._post(payload, key)
+        response = self._post(payload, idempotency_key)
         if response.status_code == 404:
             raise TicketNotFound(f"the webhook receiver knows no ticket {remote_id}")
         if response.status_code == 409:

@@ -182,14 +182,15 @@ class ZendeskStore:
             if t.status is not Status.RESOLVED and (line is None or t.line == _tag("", line))
         ]
 
-    def add_comment(self, remote_id: str, comment: Comment) -> None:
+    def add_comment(self, remote_id: str, comment: Comment, idempotency_key: str) -> None:
         # Zendesk would take it and reopen a solved ticket; the vendors' rule is
         # a follow-up ticket instead, so a Resolvido one is refused here.
         if self.status(remote_id).status is Status.RESOLVED:
             raise TicketClosed(remote_id)
         text = f"{comment.text}\n\n— {comment.author}"
-        # Updates take no idempotency key: a retry after a lost answer looks
-        # for the comment before adding it again.
+        # Updates take no idempotency key (Zendesk's keys cover ticket creation
+        # only, so ``idempotency_key`` goes unused): a retry after a lost
+        # answer looks for the comment before adding it again.
         if self._has_comment(remote_id, text):
             return
         body = {"ticket": {"comment": {"body": text, "public": comment.public}}}
