@@ -12,13 +12,17 @@ pessoais (LGPD)"):
   when a ticket would (2 years after it finished).
 
 Each batch is one short transaction of at most ``batch_size`` rows, so the
-webhooks writing to the same tables never wait long; the job logs counts
-only, never a number.
+webhooks writing to the same tables never wait long, and the job pauses
+between batches: SQLite's waiting writers poll for the lock (every 100 ms
+once they have waited a while), and a job that began its next batch at once
+could keep one waiting past its busy timeout. The job logs counts only,
+never a number.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,12 +30,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, Select, delete, exists, select, update
 
 from callbacks.booking import FINISHED
+from ivr.storage.db import BEGIN_IMMEDIATE
 from ivr.storage.models import Call, Callback, TicketAttachment, TicketRecord
 from tickets_bridge.store import Status
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+PAUSE_SECONDS = 0.1  # between batches: a waiting writer's longest poll interval on SQLite
 
 
 @dataclass(frozen=True)
@@ -54,9 +60,15 @@ class RetentionReport:
 
 
 def apply_retention(
-    engine: Engine, policy: RetentionPolicy, now: datetime, *, batch_size: int = BATCH_SIZE
+    engine: Engine,
+    policy: RetentionPolicy,
+    now: datetime,
+    *,
+    batch_size: int = BATCH_SIZE,
+    pause: float = PAUSE_SECONDS,
 ) -> RetentionReport:
-    """Remove what ``policy`` says is due at ``now``; one short transaction per batch."""
+    """Remove what ``policy`` says is due at ``now``; one short transaction per batch,
+    ``pause`` seconds between batches."""
     recordings_before = now - timedelta(days=policy.recordings_days)
     calls_before = now - timedelta(days=policy.calls_days)
     tickets_before = now - timedelta(days=policy.tickets_days)
@@ -72,6 +84,7 @@ def apply_retention(
             .values(recording_url=None, recording_duration=None)
         ),
         batch_size,
+        pause,
     )
     recordings += _in_batches(
         engine,
@@ -80,12 +93,14 @@ def apply_retention(
         .where(TicketAttachment.kind == "recording", TicketRecord.created_at < recordings_before),
         lambda ids: delete(TicketAttachment).where(TicketAttachment.id.in_(ids)),
         batch_size,
+        pause,
     )
     calls = _in_batches(
         engine,
         select(Call.call_sid).where(Call.started_at < calls_before),
         lambda ids: delete(Call).where(Call.call_sid.in_(ids)),  # steps go by ON DELETE CASCADE
         batch_size,
+        pause,
     )
     tickets = _in_batches(
         engine,
@@ -94,6 +109,7 @@ def apply_retention(
         ),
         _delete_tickets,
         batch_size,
+        pause,
     )
     ticket_gone = ~exists().where(TicketRecord.protocol == Callback.ticket_protocol)
     callbacks = _in_batches(
@@ -105,6 +121,7 @@ def apply_retention(
         ),
         lambda ids: delete(Callback).where(Callback.id.in_(ids)),
         batch_size,
+        pause,
     )
     report = RetentionReport(recordings, calls, tickets, callbacks)
     log.info(
@@ -130,11 +147,15 @@ def _in_batches(
     due: Select[tuple[object]],
     change: Callable[[list[object]], object],
     batch_size: int,
+    pause: float,
 ) -> int:
     """Apply ``change`` to the rows ``due`` selects, ``batch_size`` at a time; how many."""
+    # SQLite: take the write lock when the batch begins, so a webhook's write between
+    # the batch's read and its delete makes it wait (busy timeout), not fail.
+    writer = engine.execution_options(**{BEGIN_IMMEDIATE: True})
     done = 0
     while True:
-        with engine.begin() as connection:
+        with writer.begin() as connection:
             ids = list(connection.scalars(due.limit(batch_size)))
             if not ids:
                 return done
@@ -144,3 +165,4 @@ def _in_batches(
         done += len(ids)
         if len(ids) < batch_size:
             return done
+        time.sleep(pause)

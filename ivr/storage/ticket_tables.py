@@ -56,7 +56,8 @@ class TicketRecord(Base):
     first_response_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
     store: Mapped[str] = mapped_column(String(20))  # where it was sent: sql, zendesk, …
     remote_id: Mapped[str | None] = mapped_column(String(64))
-    follows_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    # Indexed: deleting a ticket checks for follow-ups pointing at it (retention, forget).
+    follows_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
 
     comments: Mapped[list[TicketComment]] = relationship(
         back_populates="ticket",
@@ -131,7 +132,7 @@ class OutboxItem(Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     # None: the item creates the ticket; else it adds this comment to it.
     comment_id: Mapped[int | None] = mapped_column(
-        ForeignKey("ticket_comments.id", ondelete="CASCADE")
+        ForeignKey("ticket_comments.id", ondelete="CASCADE"), index=True
     )
     # The same on every try, so a timeout after the store created the ticket
     # never yields a second one.

@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from hours.clock import SettableClock
 from hours.oracle import Hours
 from ivr.privacy.retention import RetentionPolicy, RetentionReport, apply_retention
 from ivr.settings import Settings
-from ivr.storage.models import Call, Callback, CallStep, TicketAttachment, TicketRecord
+from ivr.simulator import Answer, InProcess, Phone
+from ivr.storage.models import (
+    Call,
+    Callback,
+    CallStep,
+    TicketAttachment,
+    TicketComment,
+    TicketRecord,
+)
 from ivr.worker import build_worker
-from tests.web.conftest import SHIPPED_MENU, publish_text
+from tests.privacy.history import seed_history
+from tests.web.conftest import AUTH_TOKEN, OPEN_INSTANT, SHIPPED_MENU, publish_text
 from tickets_bridge.intake import TicketRequest, record_ticket
 from tickets_bridge.sql_store import TicketRules
 from tickets_bridge.store import Attachment, Status
@@ -111,7 +121,7 @@ def test_exactly_what_is_past_each_limit_goes(engine: Engine, rules, caplog) -> 
         session.commit()
 
     with caplog.at_level(logging.INFO, logger="ivr.privacy.retention"):
-        report = apply_retention(engine, RetentionPolicy(), NOW, batch_size=2)
+        report = apply_retention(engine, RetentionPolicy(), NOW, batch_size=2, pause=0)
 
     assert report == RetentionReport(recordings=1 + 3, calls=5, tickets=1, callbacks=2)
     with Session(engine) as session:
@@ -164,3 +174,62 @@ def test_shorter_limits_from_the_settings_are_honoured(engine: Engine) -> None:
     assert apply_retention(engine, policy, NOW) == RetentionReport(recordings=2, calls=1)
     with Session(engine) as session:
         assert list(session.scalars(select(Call.call_sid))) == ["b"]
+
+
+OTHER_CALLER = "+5521988887777"  # the callers calling while the job runs; not in the history
+
+
+def seeded_rows(engine: Engine) -> dict[str, int]:
+    """How many rows of the seeded history each table still holds."""
+    seeded_call = Call.from_number.like("+55119%")
+    seeded_ticket = TicketRecord.protocol.like("B%")
+    queries = {
+        "calls": select(func.count()).where(seeded_call),
+        "call_steps": select(func.count()).select_from(CallStep).join(Call).where(seeded_call),
+        "recording_urls": select(func.count()).where(seeded_call, Call.recording_url.is_not(None)),
+        "tickets": select(func.count()).where(seeded_ticket),
+        "ticket_comments": select(func.count())
+        .select_from(TicketComment)
+        .join(TicketRecord)
+        .where(seeded_ticket),
+        "ticket_attachments": select(func.count())
+        .select_from(TicketAttachment)
+        .join(TicketRecord)
+        .where(seeded_ticket),
+        "callbacks": select(func.count()).where(Callback.protocol.like("R%")),
+    }
+    with Session(engine) as session:
+        return {name: session.scalar(query) or 0 for name, query in queries.items()}
+
+
+def test_two_thousand_calls_lose_exactly_what_is_due_while_calls_go_on(app, engine) -> None:
+    """Webhooks keep answering, and leaving voicemails, while small batches delete."""
+    now = OPEN_INSTANT  # the app's clock: the calls placed meanwhile are not due
+    history = seed_history(engine, 2000, now, RetentionPolicy())
+    transport = InProcess(app)
+    stop, placed, first = threading.Event(), [], threading.Event()
+
+    def keep_calling() -> None:
+        while not stop.is_set():
+            answered = len(placed) % 2 == 0  # every other caller leaves a voicemail
+            phone = Phone(transport, AUTH_TOKEN, caller=OTHER_CALLER, agents_answer=answered)
+            placed.append(phone.call([Answer("0")]))
+            first.set()
+
+    caller = threading.Thread(target=keep_calling)
+    caller.start()
+    try:
+        assert first.wait(10)
+        report = apply_retention(engine, RetentionPolicy(), now, batch_size=25, pause=0.005)
+    finally:
+        stop.set()
+        caller.join(10)
+
+    assert report == history.due
+    assert seeded_rows(engine) == history.kept
+    assert {t.ended for t in placed} == {"transferred", "voicemail-recorded"}
+    assert all(turn.status == 200 for t in placed for turn in t.turns)
+    voicemails = sum(t.ended == "voicemail-recorded" for t in placed)
+    with Session(engine) as session:
+        new_tickets = session.scalar(select(func.count()).where(TicketRecord.phone == OTHER_CALLER))
+    assert new_tickets == voicemails
