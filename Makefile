@@ -28,13 +28,14 @@ lint: $(STAMP)  ## ruff, and the shipped menu through the menu linter
 	$(BIN)/ruff format --check .
 	$(BIN)/ivr menus validate menus.yaml
 
-bench: $(STAMP)  ## webhooks vs a bare route, calendar, call log, callbacks, console, voicemail tickets
+bench: $(STAMP)  ## webhooks vs a bare route, calendar, call log, callbacks, console, voicemail tickets, retention
 	$(BIN)/python bench/webhooks_bench.py
 	$(BIN)/python bench/hours_bench.py
 	$(BIN)/python bench/call_log_bench.py
 	$(BIN)/python bench/callbacks_bench.py
 	$(BIN)/python bench/console_bench.py
 	$(BIN)/python bench/voicemail_bench.py
+	$(BIN)/python bench/retention_bench.py
 
 clean:  ## remove the virtualenv and local data
 	rm -rf $(VENV) var .pytest_cache .hypothesis
