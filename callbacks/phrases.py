@@ -10,8 +10,19 @@ from datetime import datetime
 from babel.dates import format_date
 
 from hours.phrases import spoken_time
+from tickets_bridge.protocol import DIGIT_WORDS
 
 LOCALE = "pt_BR"
+
+
+def spoken_phone(e164: str) -> str:
+    """A Brazilian number read digit by digit as people read it out, six as "meia":
+    ``+5511987654321`` → ``um um, nove oito sete meia cinco, quatro três dois um``."""
+    digits = e164.removeprefix("+55") if e164.startswith("+55") else e164.lstrip("+")
+    area, rest = digits[:2], digits[2:]
+    middle = len(rest) - 4
+    groups = (area, rest[:middle], rest[middle:]) if middle > 0 else (digits,)
+    return ", ".join(" ".join(DIGIT_WORDS[int(d)] for d in group) for group in groups if group)
 
 
 def spoken_slot(start: datetime, end: datetime, now: datetime) -> str:

@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hours.calendar import EmergencySource
 from hours.clock import Clock, utc_now
+from ivr.callback_desk import IvrCallbackDesk
 from ivr.menus.fallback import configured_queue_problem
 from ivr.menus.loader import load_menu
 from ivr.settings import Settings, SettingsError
@@ -120,6 +121,7 @@ def create_app(
         fallback_number=settings.fallback_number,
         on_error=metrics.failures.inc,
         tickets=tickets,
+        callbacks=IvrCallbackDesk(engine, versions),
     )
     app.extensions["ivr"] = Services(
         settings=settings,

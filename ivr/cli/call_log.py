@@ -43,6 +43,7 @@ def transfer_target(detail: str) -> str:
 OUTCOMES = {
     "transferred": "transferida",
     "voicemail": "recado",
+    "callback": "retorno agendado",
     "no_message": "recado vazio",
     "hung_up": "desligou",
     "timed_out": "sem resposta",
@@ -59,7 +60,7 @@ def outcome_text(call: Call) -> str:
             return "em andamento" if call.ended_at is None else "—"
         case "transferred":
             return f"{said} → {transfer_target(detail)}"
-        case "voicemail" | "no_message":
+        case "voicemail" | "callback" | "no_message":
             return said
         case "hung_up" | "timed_out":
             return f"{said} em {detail}" if detail else said

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+DATA_LENGTH = 24
+
 # What the next request will carry, so the engine knows how to read it.
 Expect = Literal["input", "dial", "record", "enqueue"]
 
@@ -35,6 +37,9 @@ class CallState:
     # Navigation keys already announced in this call (bit flags of
     # ``ivr.menus.nodes.menu``): each is announced once per call.
     told: int = 0
+    # A node's own short state between its requests (letters and digits, at
+    # most ``DATA_LENGTH``): the callback node's phase and the number typed.
+    data: str = ""
 
     def next(self, node: str, **changes: object) -> CallState:
         """The state for a following request, one step further."""
@@ -117,7 +122,9 @@ Action = Say | Play | Pause | Gather | Dial | Enqueue | Record | Redirect | Hang
 class Outcome:
     """How a call ended, as the call log reports it."""
 
-    kind: Literal["transferred", "voicemail", "no_message", "hung_up", "timed_out", "error"]
+    kind: Literal[
+        "transferred", "voicemail", "callback", "no_message", "hung_up", "timed_out", "error"
+    ]
     detail: str = ""  # transfer target, the node where it ended, …
 
 

@@ -82,6 +82,45 @@ class TicketDesk(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class CallbackRequest:
+    """What the callback step asks the callback desk to book."""
+
+    call_sid: str  # a replayed request finds the same booking
+    number: str  # E.164, already checked by ``callbacks.numbers``
+    line: str
+    when: str  # ``callbacks.booking.When``: first_available, next_morning, next_afternoon
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackNote:
+    """A booked callback as the caller hears it: its protocol and its slot."""
+
+    protocol: str
+    start: datetime
+    end: datetime
+    existing: bool = False  # booked before this request: the caller may keep or cancel it
+
+
+class CallbackDesk(Protocol):
+    """The seam to ``callbacks``, asked only by the callback step (one small transaction each)."""
+
+    def active(self, number: str, line: str) -> CallbackNote | None:
+        """The number's callback on ``line`` still to be made, if any."""
+        ...
+
+    def book(self, request: CallbackRequest, now: datetime) -> CallbackNote | None:
+        """Book it durably before we answer; None when no slot is free.
+
+        A number that already has one gets it back with ``existing`` set.
+        """
+        ...
+
+    def cancel(self, number: str, line: str, now: datetime) -> bool:
+        """Cancel the number's active callback on ``line``; False when there was none."""
+        ...
+
+
 class AlwaysOpen:
     """Calendar used until one is configured: the line never closes."""
 
@@ -104,6 +143,7 @@ class CallContext:
     called: str = ""
     hours: HoursOracle = AlwaysOpen()  # noqa: RUF009 -- stateless, safe to share
     tickets: TicketDesk | None = None  # None: no tickets (menus tried without a database)
+    callbacks: CallbackDesk | None = None  # None: no callbacks can be booked
     call_sid: str = ""
 
     def __post_init__(self) -> None:

@@ -79,6 +79,17 @@ Node kinds (``kind`` is required; every other field not listed is an error):
     ``closed`` targets.
 ``goto`` — ``next``.
 ``hangup`` — optional ``say``, then hang up.
+``ticket_status`` — ``say`` (pt-BR default), ``timeout`` (3-60, default
+    10), ``retries`` (1-5, default 3), ``after_retries``: NODE (required; 0
+    and ``#`` go there too), optional ``next``. The caller keys a protocol
+    and hears how the ticket stands.
+``callback`` — ``line``: LINE (required; the line booked when the caller
+    has chosen none), optional ``say`` said first, ``retries`` (1-5,
+    default 3) tries at each question, ``timeout`` (3-30, default 8)
+    seconds of silence while keying a number, ``after_retries``: NODE
+    (required: no usable number, no free slot; a voicemail), optional
+    ``next`` after the booking (default: a goodbye). Offers the caller's
+    own number or takes one on the keypad (``ivr.menus.nodes.callback``).
 
 Prompts (``say``, ``invalid``, ``no_input``) may use ``{linha}`` (spoken name
 of the chosen line, "" if none), ``{numero}`` (the caller's number read digit

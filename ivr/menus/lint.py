@@ -296,6 +296,8 @@ def check_person(doc: LintInput, report: Report) -> None:
         if not node.takes_input:
             continue
         menus_reached = menus_reached or node_id in reached_from_start
+        if node.reaches_person:  # a callback: an agent calls the caller back
+            continue
         choices = [t for _, t in node.choice_targets()]
         if not people & _reachable(doc, choices):
             report(

@@ -45,6 +45,7 @@ class Turn:
 
     __slots__ = (
         "actions",
+        "booked",
         "ctx",
         "dial_status",
         "line",
@@ -85,11 +86,14 @@ class Turn:
         self.schedule: str | None = None  # set by an hours node for {aviso_horario}
         self.timed_out_at: str | None = None  # menu the caller left in silence
         self.recorded = False  # a voicemail was recorded during this step
+        self.booked = False  # a callback was booked (or kept) during this step
         self.nothing_recorded: str | None = None  # voicemail node that got no message
 
     # --- states and prompts -------------------------------------------------
 
-    def state(self, node: str, *, expect: Expect = "input", attempt: int = 1) -> CallState:
+    def state(
+        self, node: str, *, expect: Expect = "input", attempt: int = 1, data: str = ""
+    ) -> CallState:
         """The state a following request will carry back to ``node``."""
         return CallState(
             version=self.version,
@@ -99,6 +103,7 @@ class Turn:
             step=self.step,
             expect=expect,
             told=self.told,
+            data=data,
         )
 
     def line_schedule(self) -> str | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ivr.menus.actions import CallState
+import re
+
+from ivr.menus.actions import DATA_LENGTH, CallState
 
 STEP_PATH = "/voice/step"
 
@@ -13,17 +15,21 @@ def state_url(state: CallState, step: int | str | None = None) -> str:
     Twilio resolves it against the URL of the current request and signs the
     absolute form when it calls back, so the state cannot be tampered with.
     The format is ours and compact (``s=VERSION.NODE.ATTEMPT.LINE.EXPECT&k=STEP``,
-    then ``&t=TOLD`` once navigation keys have been announced):
+    then ``&t=TOLD`` once navigation keys have been announced, ``&d=DATA`` when
+    a node keeps state of its own):
     node and line ids are restricted to URL-safe characters without dots by
     the menu schema, so nothing needs escaping and parsing is a split.
     """
     k = state.step if step is None else step
     line = state.line or ""
     url = f"{STEP_PATH}?s={state.version}.{state.node}.{state.attempt}.{line}.{state.expect}&k={k}"
-    return f"{url}&t={state.told}" if state.told else url
+    if state.told:
+        url = f"{url}&t={state.told}"
+    return f"{url}&d={state.data}" if state.data else url
 
 
 _EXPECTS = frozenset(("input", "dial", "record", "enqueue"))
+_DATA = re.compile(rf"[a-z0-9]{{0,{DATA_LENGTH}}}")
 
 
 def parse_state(query: str) -> CallState:
@@ -32,6 +38,9 @@ def parse_state(query: str) -> CallState:
     version, node, attempt, line, expect = fields["s"].split(".")
     if expect not in _EXPECTS:
         raise ValueError(f"unknown expectation {expect!r}")
+    data = fields.get("d", "")
+    if not _DATA.fullmatch(data):
+        raise ValueError("malformed node data")
     return CallState(
         version=int(version),
         node=node,
@@ -40,4 +49,5 @@ def parse_state(query: str) -> CallState:
         step=int(fields.get("k", 0)),
         expect=expect,  # type: ignore[arg-type]
         told=int(fields.get("t", 0)),
+        data=data,
     )

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from ivr.menus import engine
 from ivr.menus.actions import CallState, Outcome, Step
-from ivr.menus.context import AlwaysOpen, CallContext, HoursOracle, TicketDesk
+from ivr.menus.context import AlwaysOpen, CallbackDesk, CallContext, HoursOracle, TicketDesk
 from ivr.menus.fallback import fallback_queue
 from ivr.telephony.forms import VoiceRequest
 from ivr.telephony.state_url import parse_state
@@ -78,9 +78,11 @@ class CallHandler:
         fallback_number: str = "",
         on_error: Callable[[], object] = lambda: None,
         tickets: TicketDesk | None = None,
+        callbacks: CallbackDesk | None = None,
     ) -> None:
         self.versions = versions
         self.tickets = tickets
+        self.callbacks = callbacks
         self.renderer = renderer
         self.call_log = call_log
         self.clock = clock
@@ -167,6 +169,7 @@ class CallHandler:
             called=request.called,
             hours=release.hours,
             tickets=self.tickets,
+            callbacks=self.callbacks,
             call_sid=request.call_sid,
         )
 

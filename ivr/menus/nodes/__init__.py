@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from ivr.menus.nodes import (
+    callback,
     goto,
     hangup,
     hours,
@@ -32,6 +33,7 @@ _ALL: tuple[NodeKind, ...] = (
     goto.KIND,
     hangup.KIND,
     ticket_status.KIND,
+    callback.KIND,
 )
 
 KINDS: Mapping[str, NodeKind] = MappingProxyType({kind.name: kind for kind in _ALL})

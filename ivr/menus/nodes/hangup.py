@@ -26,6 +26,8 @@ def enter(node: HangupNode, node_id: str, turn: Turn) -> None:
     turn.say(node.say)
     if turn.recorded:
         outcome = Outcome("voicemail", node_id)
+    elif turn.booked:
+        outcome = Outcome("callback", node_id)
     elif turn.nothing_recorded is not None:
         outcome = Outcome("no_message", turn.nothing_recorded)
     elif turn.timed_out_at is not None:
