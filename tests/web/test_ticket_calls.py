@@ -36,7 +36,8 @@ def tickets(app) -> list[TicketRecord]:
 
 def leave_message(app, clock, answers=()):
     clock.at = TUESDAY_NIGHT
-    return Phone(InProcess(app), AUTH_TOKEN, caller=CALLER).call([Answer.parse(a) for a in answers])
+    keys = ("2", *answers)  # after hours: 2 leaves a message (1 books a callback)
+    return Phone(InProcess(app), AUTH_TOKEN, caller=CALLER).call([Answer.parse(a) for a in keys])
 
 
 def test_a_voicemail_becomes_a_ticket_and_the_caller_hears_its_protocol_twice(app, clock):
@@ -74,7 +75,9 @@ def test_a_replayed_voicemail_webhook_reads_back_the_same_protocol_and_makes_not
 def test_a_caller_with_an_open_ticket_adds_the_message_to_it(app, clock):
     leave_message(app, clock)
     clock.at = TUESDAY_NIGHT + timedelta(hours=1)
-    again = Phone(InProcess(app), AUTH_TOKEN, caller=CALLER).call([Answer.parse("1")])
+    again = Phone(InProcess(app), AUTH_TOKEN, caller=CALLER).call(
+        [Answer.parse("2"), Answer.parse("1")]
+    )
     (ticket,) = tickets(app)
     spoken = spoken_protocol(ticket.protocol)
     assert any(f"Você já tem um chamado aberto, com o protocolo {spoken}" in h for h in again.heard)
@@ -85,7 +88,7 @@ def test_a_caller_with_an_open_ticket_adds_the_message_to_it(app, clock):
 
 def test_a_caller_who_wants_a_new_ticket_gets_one(app, clock):
     leave_message(app, clock)
-    Phone(InProcess(app), AUTH_TOKEN, caller=CALLER).call([Answer.parse("2")])
+    Phone(InProcess(app), AUTH_TOKEN, caller=CALLER).call([Answer.parse("2"), Answer.parse("2")])
     assert len({t.protocol for t in tickets(app)}) == 2
 
 
