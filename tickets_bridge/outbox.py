@@ -6,11 +6,13 @@ every few seconds, with ``now`` passed in):
 
 1. **claim** a run of due items with a lease, in creation order, starting
    at the oldest item still to deliver: on PostgreSQL the rows are read
-   ``FOR UPDATE SKIP LOCKED`` and then leased; on SQLite the transaction
-   takes the write lock first (``BEGIN IMMEDIATE``), and the lease is an
-   ``UPDATE … WHERE`` the lease has expired. A relay that finds the oldest
-   item leased by another claims nothing: deliveries keep their order, and
-   two relays never deliver the same item at once;
+   ``FOR UPDATE SKIP LOCKED`` and then leased, only as far as they follow
+   each other with no item skipped (another relay may hold one in the
+   middle); on SQLite the transaction takes the write lock first (``BEGIN
+   IMMEDIATE``), and the lease is an ``UPDATE … WHERE`` the lease has
+   expired. A relay that finds the oldest item leased or held by another
+   claims nothing: deliveries keep their order, and two relays never
+   deliver the same item at once;
 2. **deliver** each one through the configured ``TicketStore``, with the
    item's idempotency key, the same on every try (a timeout after the store
    created the ticket never yields a second one), and no database
@@ -45,7 +47,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, func, or_, select, update
+from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.orm import Session
 
 from ivr.storage.db import BEGIN_IMMEDIATE
@@ -131,11 +133,18 @@ def claim(engine: Engine, owner: str, now: datetime, policy: RelayPolicy) -> lis
         rows = session.execute(query).all()
         if not rows:
             return []
-        oldest = session.scalar(select(func.min(OutboxItem.id)).where(*_pending()))
-        if rows[0].id != oldest:  # another relay is claiming the head right now
-            return []
+        # SKIP LOCKED leaves out the rows another relay holds at this instant,
+        # wherever they are: at the head, or in the middle of the run (``1, 2,
+        # 6`` while 3-5 are held). Only the unbroken run of the items still to
+        # deliver, in order from the oldest, may be leased; else an item
+        # would overtake one held elsewhere.
+        in_order = session.scalars(
+            select(OutboxItem.id).where(*_pending()).order_by(OutboxItem.id).limit(policy.batch)
+        ).all()
         ids: list[int] = []
-        for row in rows:
+        for row, expected in zip(rows, in_order, strict=False):
+            if row.id != expected:  # another relay holds the item due before this one
+                break
             leased = row.lease_until is not None and row.lease_until > now
             if row.next_attempt_at > now or leased:
                 break
