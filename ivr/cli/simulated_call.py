@@ -6,6 +6,7 @@ import json
 import shlex
 import sys
 import tempfile
+import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -48,8 +49,12 @@ class Keyboard:
 
     def __init__(self) -> None:
         self._printed: list[tuple[list[str], int]] = []  # (a turn's heard, how much printed)
+        self.transcript: Transcript | None = None  # the call being answered, when known
 
     def __call__(self, heard: list[str]) -> Answer:
+        # Every turn in order: a transfer's turn asks nothing, yet comes before the survey.
+        for turn in self.transcript.turns if self.transcript is not None else ():
+            self._echo(turn.heard)
         self._echo(heard)
         raw = click.prompt(
             "  teclas (Enter = silêncio, s:texto = fala)", default="", show_default=False
@@ -155,8 +160,9 @@ def call(digits, speech, at, caller, called, menu_file, url, no_answer, as_json)
         )
         if interactive:  # before the first prompt: which menu and closures are heard
             click.echo(_said(heard_from))
+        keyboard.transcript = Transcript(call_sid="CA" + uuid.uuid4().hex)
         try:
-            transcript = phone.call(answers)
+            transcript = phone.call(answers, transcript=keyboard.transcript)
         except httpx.HTTPError as exc:
             raise click.ClickException(f"não foi possível ligar para {url}: {exc}") from None
         finally:

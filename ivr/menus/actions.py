@@ -137,6 +137,15 @@ class Recording:
 
 
 @dataclass(frozen=True, slots=True)
+class SurveyAnswer:
+    """One answer of the satisfaction survey: a rating (1-5) or a comment, spoken or recorded."""
+
+    rating: int | None = None
+    comment: str | None = None  # what the recogniser heard
+    recording_url: str | None = None  # a recorded comment
+
+
+@dataclass(frozen=True, slots=True)
 class Step:
     """The engine's answer to one request."""
 
@@ -147,3 +156,4 @@ class Step:
     # What the request reported, for the call log (not part of the answer):
     recording: Recording | None = field(default=None, compare=False)  # a message was left
     dial_status: str | None = field(default=None, compare=False)  # a transfer's DialCallStatus
+    survey: SurveyAnswer | None = field(default=None, compare=False)  # the caller answered it

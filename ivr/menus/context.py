@@ -21,6 +21,7 @@ class CallerEvent:
     dial_status: str | None = None  # DialCallStatus / QueueResult
     recording_url: str | None = None
     recording_duration: int | None = None
+    call_status: str | None = None  # CallStatus: "completed" once the caller has hung up
 
 
 class HoursOracle(Protocol):

@@ -27,6 +27,8 @@ Top level (a mapping)::
           announce_every: 45  # seconds between "Você é o terceiro da fila…" (0-600; 0: none)
           music: URL          # optional audio (http/https) played between announcements
                               # (once per round); without it, silence for announce_every seconds
+        survey: NODE_ID       # optional: a `survey` node the caller hears after talking to
+                              # an agent of this line (not after a queue left unanswered)
     schedules: {...}          # optional: schedule name -> schedule (see hours.schedules_section);
                               # parsed by the calendar into Menu.schedules
     nodes:                    # required: node id -> node
@@ -90,6 +92,13 @@ Node kinds (``kind`` is required; every other field not listed is an error):
     (required: no usable number, no free slot; a voicemail), optional
     ``next`` after the booking (default: a goodbye). Offers the caller's
     own number or takes one on the keypad (``ivr.menus.nodes.callback``).
+``survey`` — the satisfaction survey a line names in ``survey``: ``say``
+    the question (a rating from 1 to 5, by key or voice; pt-BR default),
+    ``invalid`` / ``no_input``, ``retries`` (1-5, default 2), ``timeout``
+    (default 6); optional ``comment`` (the invitation to comment; without it
+    none is asked) and ``comment_by`` (``speech``, the default, or
+    ``record``, at most ``comment_max_length`` seconds, default 60);
+    ``thanks`` before hanging up. See ``ivr.menus.nodes.survey``.
 
 Prompts (``say``, ``invalid``, ``no_input``) may use ``{linha}`` (spoken name
 of the chosen line, "" if none), ``{numero}`` (the caller's number read digit
@@ -215,6 +224,7 @@ class ProductLine(BaseModel):
     schedule: Ident | None = None
     callbacks: LineCallbacks = LineCallbacks()
     wait: LineWait = LineWait()
+    survey: Ident | None = None  # a survey node: asked after a conversation with an agent
 
 
 class DocumentHead(BaseModel):

@@ -26,6 +26,7 @@ from ivr.menus.announcements import CHARACTERS_PER_SECOND, announced_keys, speak
 from ivr.menus.nodes import NodeModel
 from ivr.menus.nodes.base import Loc
 from ivr.menus.nodes.menu import MenuNode
+from ivr.menus.nodes.survey import SurveyNode
 from ivr.menus.nodes.transfer import CURRENT
 from ivr.menus.problems import Severity, did_you_mean
 from ivr.menus.speech import shared_words
@@ -71,8 +72,18 @@ def lint(doc: LintInput, report: Report) -> None:
         rule(doc, report)
 
 
+def _line_surveys(doc: LintInput) -> Iterable[tuple[str, str]]:
+    """``(line id, node id)`` of every line that names a survey."""
+    for line_id, line in doc.lines.items():
+        survey = getattr(line, "survey", None)
+        if isinstance(survey, str):
+            yield line_id, survey
+
+
 def _dangling(doc: LintInput) -> bool:
     if doc.start is not None and doc.start not in doc.node_ids:
+        return True
+    if any(survey not in doc.node_ids for _, survey in _line_surveys(doc)):
         return True
     return any(
         target not in doc.node_ids for node in doc.nodes.values() for _, target in _targets(node)
@@ -131,6 +142,17 @@ def check_references(doc: LintInput, report: Report) -> None:
                 ("lines", line_id, "schedule"),
                 f"agenda desconhecida {schedule!r}{_suggest(schedule, doc.schedules)}",
             )
+    for line_id, survey in _line_surveys(doc):
+        if survey not in doc.node_ids:
+            report(
+                ("lines", line_id, "survey"),
+                f"nó desconhecido {survey!r}{_suggest(survey, doc.node_ids)}",
+            )
+        elif survey in doc.nodes and not isinstance(doc.nodes[survey], SurveyNode):
+            report(
+                ("lines", line_id, "survey"),
+                f"o nó {survey!r} não é uma pesquisa (kind: survey)",
+            )
     targets: list[tuple[str, Loc, str]] = [
         (node_id, loc, target)
         for node_id, node in doc.nodes.items()
@@ -160,10 +182,11 @@ def check_references(doc: LintInput, report: Report) -> None:
 
 
 def check_reachable(doc: LintInput, report: Report) -> None:
-    """Every node can be reached from ``start``."""
+    """Every node can be reached from ``start`` (or is a line's survey, reached after
+    a transfer)."""
     if not doc.complete or doc.start not in doc.nodes:
         return
-    reached = _reachable(doc, [doc.start])
+    reached = _reachable(doc, [doc.start, *(survey for _, survey in _line_surveys(doc))])
     for node_id in doc.nodes:
         if node_id not in reached:
             report(

@@ -23,6 +23,7 @@ from ivr.menus.actions import (
     Redirect,
     Say,
     Step,
+    SurveyAnswer,
 )
 from ivr.menus.context import CallContext
 from ivr.menus.prompts import Prompt, spoken_number
@@ -57,6 +58,7 @@ class Turn:
         "recording",
         "schedule",
         "step",
+        "survey",
         "timed_out_at",
         "told",
         "version",
@@ -83,6 +85,7 @@ class Turn:
         self.outcome: Outcome | None = None
         self.recording: Recording | None = None  # the voicemail left during this step
         self.dial_status: str | None = None  # how the transfer being resumed ended
+        self.survey: SurveyAnswer | None = None  # the survey answer this step received
         self.schedule: str | None = None  # set by an hours node for {aviso_horario}
         self.timed_out_at: str | None = None  # menu the caller left in silence
         self.recorded = False  # a voicemail was recorded during this step
@@ -165,4 +168,5 @@ class Turn:
             line=self.line,
             recording=self.recording,
             dial_status=self.dial_status,
+            survey=self.survey,
         )

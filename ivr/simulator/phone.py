@@ -107,10 +107,15 @@ class Phone:
         answers: Iterable[Answer] | Ask = (),
         call_sid: str | None = None,
         incoming_path: str = "/voice/incoming",
+        transcript: Transcript | None = None,
     ) -> Transcript:
-        """Place a call; ``answers`` is a script, or a function asked at each gather."""
+        """Place a call; ``answers`` is a script, or a function asked at each gather.
+
+        ``transcript`` (empty) is filled as the call goes, for someone who watches it.
+        """
         ask = answers if callable(answers) else _scripted(iter(answers))
-        transcript = Transcript(call_sid=call_sid or "CA" + uuid.uuid4().hex)
+        if transcript is None:
+            transcript = Transcript(call_sid=call_sid or "CA" + uuid.uuid4().hex)
         path: str | None = incoming_path
         extra: dict[str, str] = {}
         while path is not None:

@@ -25,13 +25,14 @@ from typing import Any
 from sqlalchemy import Engine
 
 from hours.clock import require_aware, utc_now
-from ivr.menus.actions import Outcome
+from ivr.menus.actions import Outcome, SurveyAnswer
 from ivr.storage.call_records import (
     CallCreatedConcurrently,
     Event,
     RecordingEvent,
     StatusEvent,
     StepEvent,
+    SurveyEvent,
     apply_events,
 )
 from ivr.storage.db import BEGIN_IMMEDIATE
@@ -142,6 +143,13 @@ class CallLog:
         if at is not None:
             require_aware(at, "a call log time")
         self._put(RecordingEvent(call_sid, url, duration, at or utc_now()))
+
+    def survey(
+        self, call_sid: str, state_step: int, line: str | None, answer: SurveyAnswer, at: datetime
+    ) -> None:
+        """Keep a survey answer with the call, once per (CallSid, step)."""
+        require_aware(at, "a call log time")
+        self._put(SurveyEvent(call_sid, state_step, line, answer, at))
 
     # -- lifecycle --------------------------------------------------------
 

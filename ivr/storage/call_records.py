@@ -5,6 +5,7 @@ order, so every write is idempotent:
 
 - a step is keyed by (CallSid, ``CallState.step``) and inserted with
   insert-or-ignore; a replay writes nothing;
+- a survey answer is keyed like a step and inserted with insert-or-ignore;
 - a status is applied only if it moves the call forward: by Twilio's
   ``SequenceNumber`` when both sides have one, otherwise by the order of
   call states, and a finished call is never reopened by a late "ringing".
@@ -29,11 +30,13 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
 
 from hours.clock import require_aware
-from ivr.menus.actions import Outcome
-from ivr.storage.models import Call, CallStep
+from ivr.menus.actions import Outcome, SurveyAnswer
+from ivr.storage.models import Call, CallStep, SurveyAnswerRecord, TicketRecord
 
 calls: Table = Call.__table__  # type: ignore[assignment]
 call_steps: Table = CallStep.__table__  # type: ignore[assignment]
+survey_answers: Table = SurveyAnswerRecord.__table__  # type: ignore[assignment]
+tickets: Table = TicketRecord.__table__  # type: ignore[assignment]
 
 TERMINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 # Order of the non-terminal Twilio CallStatus values; unknown ones rank as in-progress.
@@ -83,7 +86,18 @@ class RecordingEvent:
     at: datetime
 
 
-Event = StepEvent | StatusEvent | RecordingEvent
+@dataclass(frozen=True, slots=True)
+class SurveyEvent:
+    """A survey answer, queued after the step event of the same request."""
+
+    call_sid: str
+    step: int
+    line: str | None
+    answer: SurveyAnswer
+    at: datetime
+
+
+Event = StepEvent | StatusEvent | RecordingEvent | SurveyEvent
 
 
 # -- applying events (idempotent; also usable synchronously) ----------------
@@ -122,6 +136,8 @@ class _Statements:
     select_calls: Any
     insert_calls: Any
     insert_steps: Any
+    insert_answers: Any
+    select_tickets: Any
     updates: dict[frozenset[str], Any] = field(default_factory=dict)
 
     def update_call(self, columns: frozenset[str]) -> Any:
@@ -161,6 +177,12 @@ def _statements(connection: Connection) -> _Statements:
         insert_steps=insert(call_steps)
         .on_conflict_do_nothing(index_elements=["call_sid", "step"])
         .returning(call_steps.c.call_sid, call_steps.c.step),
+        insert_answers=insert(survey_answers).on_conflict_do_nothing(
+            index_elements=["call_sid", "step"]
+        ),
+        select_tickets=select(tickets.c.call_sid, tickets.c.protocol)
+        .where(tickets.c.call_sid.in_(bindparam("sids", expanding=True)))
+        .order_by(tickets.c.id),
     )
     _statements_by_dialect[dialect] = built
     return built
@@ -229,6 +251,37 @@ def apply_events(connection: Connection, events: Sequence[Event]) -> None:
     for columns, params in changed.items():
         connection.execute(statements.update_call(columns), params)
 
+    answers = [event for event in events if isinstance(event, SurveyEvent)]
+    if answers:
+        _insert_answers(connection, statements, answers)
+
+
+def _insert_answers(
+    connection: Connection, statements: _Statements, answers: Sequence[SurveyEvent]
+) -> None:
+    """Insert-or-ignore each answer, with its call's newest ticket (if any)."""
+    sids = sorted({event.call_sid for event in answers})
+    ticket_of = {
+        sid: protocol
+        for sid, protocol in connection.execute(statements.select_tickets, {"sids": sids})
+    }
+    connection.execute(
+        statements.insert_answers,
+        [
+            {
+                "call_sid": event.call_sid,
+                "step": event.step,
+                "at": event.at,
+                "line": event.line,
+                "ticket_protocol": ticket_of.get(event.call_sid),
+                "rating": event.answer.rating,
+                "comment": event.answer.comment,
+                "recording_url": event.answer.recording_url,
+            }
+            for event in answers
+        ],
+    )
+
 
 def _fold(
     rows: dict[str, dict[str, Any]], events: Sequence[Event], new_steps: set[tuple[str, int]]
@@ -244,8 +297,10 @@ def _fold(
             row.update(_step_changes(row, event))
         elif isinstance(event, StatusEvent):
             row.update(_status_changes(row, event))
-        else:
+        elif isinstance(event, RecordingEvent):
             row.update(_recording_changes(row, event))
+        else:  # a survey answer has its own table
+            row.update(_times(row, event.at))
 
 
 def _step_values(event: StepEvent) -> dict[str, Any]:

@@ -32,6 +32,7 @@ __all__ = [
     "MenuVersion",
     "OutboxItem",
     "ProtocolCounter",
+    "SurveyAnswerRecord",
     "TicketAttachment",
     "TicketComment",
     "TicketRecord",
@@ -124,6 +125,34 @@ class CallStep(Base):
 
     def __repr__(self) -> str:
         return f"<CallStep {self.call_sid}#{self.step} {self.node}>"
+
+
+class SurveyAnswerRecord(Base):
+    """One answer of the satisfaction survey: a rating from 1 to 5, or a comment.
+
+    Keyed by the request that carried it (CallSid and ``CallState.step``): a
+    request Twilio replays stores nothing twice. ``line`` and
+    ``ticket_protocol`` are the call's product line and its ticket, if any,
+    when the answer was given. Deleted with its call.
+    """
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (UniqueConstraint("call_sid", "step"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_sid: Mapped[str] = mapped_column(
+        String(64), ForeignKey("calls.call_sid", ondelete="CASCADE")
+    )
+    step: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    line: Mapped[str | None] = mapped_column(String(64))
+    ticket_protocol: Mapped[str | None] = mapped_column(String(40))
+    rating: Mapped[int | None] = mapped_column(Integer)  # 1-5; None for a comment
+    comment: Mapped[str | None] = mapped_column(Text)  # personal data: what the caller said
+    recording_url: Mapped[str | None] = mapped_column(Text)  # a recorded comment
+
+    def __repr__(self) -> str:
+        return f"<SurveyAnswerRecord {self.call_sid}#{self.step} {self.rating}>"
 
 
 class EmergencyClosureRecord(Base):

@@ -78,6 +78,7 @@ class VoiceRequest:
             dial_status=self.dial_status,
             recording_url=self.recording_url,
             recording_duration=self.recording_duration,
+            call_status=self.call_status or None,
         )
 
 

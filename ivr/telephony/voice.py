@@ -203,6 +203,10 @@ class CallHandler:
             self.call_log.recording(
                 request.call_sid, step.recording.url, request.recording_duration, now
             )
+        if step.survey:  # queued after the step that creates the call, if it is new
+            self.call_log.survey(
+                request.call_sid, state.step if state else 0, step.line, step.survey, now
+            )
 
     def _log_error(self, request: VoiceRequest, state: CallState | None) -> None:
         if self.call_log is None or not request.call_sid:

@@ -189,7 +189,7 @@ def test_unknown_kind_and_unknown_field_are_located() -> None:
         "(você quis dizer 'retries'?)",
         "m.yaml:22:11: nodes.recado.kind: tipo de nó desconhecido 'voicemial' (você quis dizer "
         "'voicemail'? tipos: menu, message, transfer, voicemail, hours, goto, hangup, "
-        "ticket_status, callback)",
+        "ticket_status, callback, survey)",
     ]
 
 

@@ -107,16 +107,20 @@ def typed_call(keys: tuple[str, ...], tmp_path, env) -> tuple[int, str]:
 
 
 def test_keys_typed_at_the_terminal_walk_the_menus_to_a_transfer(tmp_path, terminal_env):
-    code, text = typed_call(("2", "1", "1"), tmp_path, terminal_env)
+    code, text = typed_call(("2", "1", "1", "4", ""), tmp_path, terminal_env)
     assert code == 0, text
     # Each menu is read before its prompt, once, in the order of the call.
     menus = ["Para escolher o seu produto", "Para ERP Retaguarda", "Você escolheu ERP Retaguarda"]
     prompts = [index for index in range(len(text)) if text.startswith("  teclas (", index)]
     places = [text.index(menu) for menu in menus]
-    assert len(prompts) == 3
+    assert len(prompts) == 5
     assert places[0] < prompts[0] < places[1] < prompts[1] < places[2] < prompts[2]
     assert all(text.count(menu) == 1 for menu in menus), text
-    assert "[transferência: queue:suporte-erp]" in text.split("teclas")[-1]
+    # After the agent hangs up: the transfer, then the survey, then the goodbye.
+    transfer = text.index("[transferência: queue:suporte-erp]")
+    survey = text.index("que nota você dá")
+    assert prompts[2] < transfer < survey < prompts[3]
+    assert "Obrigado pela sua avaliação" in text.split("teclas")[-1]
     assert text.rstrip().endswith("fim da ligação: transferred")
     # and, before anything is heard, which menu plays: the menu file, nothing published
     assert text.lstrip().startswith(f"menu: {ROOT / 'menus.yaml'}\n")

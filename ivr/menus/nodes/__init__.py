@@ -18,6 +18,7 @@ from ivr.menus.nodes import (
     hours,
     menu,
     message,
+    survey,
     ticket_status,
     transfer,
     voicemail,
@@ -34,6 +35,7 @@ _ALL: tuple[NodeKind, ...] = (
     hangup.KIND,
     ticket_status.KIND,
     callback.KIND,
+    survey.KIND,
 )
 
 KINDS: Mapping[str, NodeKind] = MappingProxyType({kind.name: kind for kind in _ALL})

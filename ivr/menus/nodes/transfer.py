@@ -12,8 +12,11 @@ so and taken out of it (``ivr.telephony.queue_wait``), then goes to
 ``closing`` (a callback or the voicemail for the next business day), or to
 ``fallback`` without one.
 
-When the dial or the queue ends without the caller having talked to anyone
-the call goes to ``fallback``; without one the engine apologises in pt-BR
+When the caller has talked to someone and is still on the line once the
+agent hangs up, the call goes to the line's ``survey`` node when the line
+has one (``ivr.menus.nodes.survey``), else it ends. When the dial or the
+queue ends without the caller having talked to anyone the call goes to
+``fallback``; without one the engine apologises in pt-BR
 and hangs up (outcome ``hung_up``), never silently.
 """
 
@@ -154,6 +157,12 @@ def _closing_now(turn: Turn) -> bool:
     return closes is not None and closes - turn.ctx.now.timestamp() <= CLOSING_NOTICE
 
 
+def _survey(turn: Turn) -> str | None:
+    """The survey node of the call's line, if it has one."""
+    line = turn.menu.lines.get(turn.line) if turn.line is not None else None
+    return line.survey if line is not None else None
+
+
 def enter(node: TransferNode, node_id: str, turn: Turn) -> None:
     if node.number is not None or node.sip is not None:
         turn.say(node.say)
@@ -189,7 +198,12 @@ def resume(
     status = (event.dial_status or "").strip().lower()
     turn.dial_status = status
     if status in CONNECTED:
-        turn.hang_up(Outcome("transferred", _target(node, turn)))
+        outcome = Outcome("transferred", _target(node, turn))
+        survey = _survey(turn)
+        if survey is not None and event.call_status != "completed":
+            turn.outcome = outcome  # the survey ends the call without an outcome of its own
+            return survey
+        turn.hang_up(outcome)
         return None
     if status == "leave" and node.closing is not None and _closing_now(turn):
         return node.closing  # taken out of the queue at closing time (see queue_wait)
