@@ -1,9 +1,9 @@
 """A caller's requests under the LGPD: what is kept about a number, and forgetting it.
 
 ``export`` gathers everything the database holds about one phone number:
-the calls from it and the callback calls to it (with their steps and
-recording links), its callbacks (attempts and history) and its tickets
-(comments and attachments). ``forget`` deletes all of it in one
+the calls from it and the callback calls to it (with their steps,
+recording links and satisfaction survey answers), its callbacks (attempts
+and history) and its tickets (comments and attachments). ``forget`` deletes all of it in one
 transaction, cancelling pending callbacks first so their slots are given
 back, and leaves an audit record that names the number only by a keyed
 hash: a repeated request is recognised, the number is not kept.
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from callbacks.booking import ACTIVE, cancel
 from ivr.storage.accounts import audit
-from ivr.storage.models import Call, Callback, TicketRecord
+from ivr.storage.models import Call, Callback, SurveyAnswerRecord, TicketRecord
 from tickets_bridge.store import RedactionUnsupported, StoreUnavailable, TicketStoreError
 
 AUDIT_ACTION_FORGET = "privacy.forget"
@@ -87,8 +87,7 @@ def export(session: Session, number: str) -> dict[str, Any]:
         "recordings": recordings,
         "callbacks": [_callback(c) for c in _callbacks(session, number)],
         "tickets": [_ticket(t) for t in tickets],
-        # No survey is stored by this line; the key says so rather than leaving it out.
-        "survey_answers": [],
+        "survey_answers": [_answer(a) for a in _answers(session, [c.call_sid for c in calls])],
     }
 
 
@@ -122,6 +121,25 @@ def _call(call: Call) -> dict[str, Any]:
             }
             for s in call.steps
         ],
+    }
+
+
+def _answers(session: Session, call_sids: list[str]) -> list[SurveyAnswerRecord]:
+    if not call_sids:
+        return []
+    query = select(SurveyAnswerRecord).where(SurveyAnswerRecord.call_sid.in_(call_sids))
+    return list(session.scalars(query.order_by(SurveyAnswerRecord.at, SurveyAnswerRecord.id)))
+
+
+def _answer(answer: SurveyAnswerRecord) -> dict[str, Any]:
+    return {
+        "call_sid": answer.call_sid,
+        "at": _iso(answer.at),
+        "line": answer.line,
+        "ticket": answer.ticket_protocol,
+        "rating": answer.rating,
+        "comment": answer.comment,
+        "recording_url": answer.recording_url,
     }
 
 
@@ -178,6 +196,7 @@ class Forgotten:
     """What ``forget`` removed: counts only, which the audit record keeps."""
 
     calls: int = 0
+    survey_answers: int = 0
     callbacks: int = 0
     cancelled_callbacks: int = 0
     tickets: int = 0
@@ -217,10 +236,15 @@ def forget(session: Session, number: str, now: datetime, *, actor: str, key: str
         session.execute(delete(TicketRecord).where(TicketRecord.id.in_(ticket_ids)))
     if callbacks:
         session.execute(delete(Callback).where(Callback.number == number))
+    answers = 0
     if sids:
+        answers = session.execute(
+            delete(SurveyAnswerRecord).where(SurveyAnswerRecord.call_sid.in_(sids))
+        ).rowcount
         session.execute(delete(Call).where(Call.call_sid.in_(sids)))
     done = Forgotten(
         calls=len(sids),
+        survey_answers=answers,
         callbacks=len(callbacks),
         cancelled_callbacks=cancelled,
         tickets=len(ticket_ids),

@@ -14,7 +14,15 @@ from hours.oracle import Hours
 from ivr.cli import main
 from ivr.privacy.requests import number_hash
 from ivr.storage.db import make_engine
-from ivr.storage.models import AuditEntry, Call, Callback, CallbackSlot, CallStep, TicketRecord
+from ivr.storage.models import (
+    AuditEntry,
+    Call,
+    Callback,
+    CallbackSlot,
+    CallStep,
+    SurveyAnswerRecord,
+    TicketRecord,
+)
 from tests.tickets_bridge.standins.server import serving
 from tests.tickets_bridge.standins.zendesk import ZendeskStandIn
 from tickets_bridge.adapters.tomticket import TomTicketStore
@@ -232,3 +240,24 @@ def test_stores_without_erasure_say_so_without_calling(store):
 def test_a_number_that_is_no_number_is_refused(ivr):
     said = ivr("privacy", "forget", "12", "--yes", code=2)
     assert "não é um número de telefone válido" in said
+
+
+def test_survey_answers_are_exported_with_their_call_and_forgotten_with_it(ivr, db, rules):
+    a_caller_s_history(db, CALLER, 1, rules)
+    a_caller_s_history(db, OTHER, 2, rules)
+    with Session(db) as session:
+        for sid, comment in (("CA1in", "a atendente resolveu rápido"), ("CA2in", "demorou")):
+            session.add(SurveyAnswerRecord(call_sid=sid, step=5, at=T0, line="erp", rating=4))
+            session.add(SurveyAnswerRecord(call_sid=sid, step=6, at=T0, comment=comment))
+        session.commit()
+
+    exported = json.loads(ivr("privacy", "export", CALLER))["survey_answers"]
+    assert [(a["call_sid"], a["rating"], a["comment"]) for a in exported] == [
+        ("CA1in", 4, None),
+        ("CA1in", None, "a atendente resolveu rápido"),
+    ]
+    ivr("privacy", "forget", CALLER, "--yes")
+    assert json.loads(ivr("privacy", "export", CALLER))["survey_answers"] == []
+    with Session(db) as session:
+        kept = session.scalars(select(SurveyAnswerRecord.comment).order_by(SurveyAnswerRecord.id))
+        assert list(kept) == [None, "demorou"]  # the other caller's answers stay
