@@ -9,5 +9,6 @@ from ivr.web.console import (  # noqa: F401
     home,
     hours,
     menus,
+    privacy_pages,
     ticket_pages,
 )
