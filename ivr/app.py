@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from hours.calendar import EmergencySource
 from hours.clock import Clock, utc_now
 from ivr.callback_desk import IvrCallbackDesk
+from ivr.library_logs import keep_numbers_out
 from ivr.menus.fallback import configured_queue_problem
 from ivr.menus.loader import load_menu
 from ivr.settings import Settings, SettingsError
@@ -140,6 +141,7 @@ def create_app(
     app.register_blueprint(callbacks.bp)
     init_console(app)
     logging.getLogger("ivr").setLevel(logging.INFO)
+    keep_numbers_out()
     return app
 
 

@@ -117,8 +117,11 @@ def build_worker(settings: Settings, clock: Clock = utc_now) -> Worker:
     New periodic work (the tickets outbox, the callbacks dispatcher) is
     registered here, with ``worker.add_job(name, func, seconds)``.
     """
+    from ivr.library_logs import keep_numbers_out
     from ivr.storage.db import make_engine
     from ivr.ticket_jobs import register_ticket_jobs
+
+    keep_numbers_out()
 
     worker = Worker(make_engine(settings.database_url), settings, clock)
     _add_callback_dispatcher(worker)
