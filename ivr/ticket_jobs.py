@@ -5,7 +5,9 @@
   the transcriber ``IVR_TRANSCRIBER`` names, if any;
 - ``tickets-status-rules`` (every 10 min): the built-in store's automatic
   moves (Pendência do Cliente → Validação Cliente → Resolvido), counted in
-  the business days of the live menu's calendars.
+  the business days of the live menu's calendars;
+- ``tickets-transcripts`` (every 15 s, built-in store with a transcriber):
+  the new voicemails' transcripts, as private comments.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from tickets_bridge.sql_store import TicketRules, apply_status_rules
+from tickets_bridge.sql_store import TicketRules, add_transcripts, apply_status_rules
 from tickets_bridge.transcription import load_transcriber
 
 if TYPE_CHECKING:
@@ -23,6 +25,7 @@ log = logging.getLogger(__name__)
 
 OUTBOX_SECONDS = 5.0
 STATUS_RULES_SECONDS = 600.0
+TRANSCRIPTS_SECONDS = 15.0
 
 
 def _rules_loader(worker: Worker):
@@ -64,10 +67,19 @@ def register_ticket_jobs(worker: Worker) -> None:
     worker.add_job("tickets-status-rules", status_rules, STATUS_RULES_SECONDS)
 
     store_name = worker.settings.ticket_store
+    transcriber = load_transcriber(worker.settings.transcriber)  # a bad spec fails at start
     if store_name == "sql":  # the built-in store is the tickets' home: nothing to deliver
+        if transcriber is not None:
+            tried: set[str] = set()
+
+            def transcribe() -> None:
+                added = add_transcripts(worker.engine, transcriber, worker.clock(), tried=tried)
+                if added:
+                    log.info("voicemail transcripts added: %d", len(added))
+
+            worker.add_job("tickets-transcripts", transcribe, TRANSCRIPTS_SECONDS)
         return
     store = None
-    transcriber = load_transcriber(worker.settings.transcriber)  # a bad spec fails at start
 
     def deliver() -> None:
         nonlocal store

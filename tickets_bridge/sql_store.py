@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
@@ -42,12 +42,14 @@ from tickets_bridge.store import (
     TicketNotFound,
     TicketSummary,
 )
+from tickets_bridge.transcription import Transcriber, transcript_section, transcripts
 
 __all__ = [
     "CUSTOMER",
     "URGENT_TOPIC",
     "SqlTicketStore",
     "TicketRules",
+    "add_transcripts",
     "apply_status_rules",
     "insert_ticket",
     "set_status",
@@ -250,6 +252,78 @@ def apply_status_rules(
             )
             moves.append((record.protocol, before, after))
     return moves
+
+
+#: How long after the call a recording of the built-in store may still be transcribed.
+TRANSCRIPT_WINDOW = timedelta(days=1)
+
+
+def _transcript_key(protocol: str) -> str:
+    return f"transcript:{protocol}"
+
+
+def add_transcripts(
+    engine: Engine,
+    transcriber: Transcriber,
+    now: datetime,
+    *,
+    tried: set[str],
+    window: timedelta = TRANSCRIPT_WINDOW,
+) -> list[str]:
+    """Transcribe the built-in store's recent voicemails; the protocols that got a transcript.
+
+    Each transcript is a private comment by the system, keyed by the protocol,
+    so it is added once even when two workers transcribe at the same time. A
+    ticket is tried once per process (``tried``, the caller's set): a
+    transcriber that failed is not asked again and again. No transaction is
+    open while the transcriber works.
+    """
+    with Session(engine) as session:
+        rows = session.execute(
+            select(TicketRecord.protocol, TicketAttachment.url)
+            .join(TicketAttachment)
+            .where(
+                TicketRecord.store == "sql",
+                TicketRecord.created_at >= now - window,
+                TicketAttachment.kind == "recording",
+            )
+            .order_by(TicketRecord.id, TicketAttachment.id)
+        ).all()
+        urls: dict[str, list[str]] = {}
+        for protocol, url in rows:
+            if protocol not in tried:
+                urls.setdefault(protocol, []).append(url)
+        done = set(
+            session.scalars(
+                select(TicketComment.idempotency_key).where(
+                    TicketComment.idempotency_key.in_([_transcript_key(p) for p in urls])
+                )
+            )
+        )
+    added: list[str] = []
+    for protocol, recordings in urls.items():
+        tried.add(protocol)
+        if _transcript_key(protocol) in done:
+            continue
+        texts = transcripts(protocol, recordings, transcriber)
+        if texts and _add_transcript(engine, protocol, transcript_section(texts), now):
+            added.append(protocol)
+    return added
+
+
+def _add_transcript(engine: Engine, protocol: str, text: str, now: datetime) -> bool:
+    comment = TicketComment(
+        author=SYSTEM, at=now, text=text, public=False, idempotency_key=_transcript_key(protocol)
+    )
+    writer = engine.execution_options(**{BEGIN_IMMEDIATE: True})
+    try:
+        with Session(writer) as session, session.begin():
+            # Not the team's answer: the ticket's "last update" stays as it was.
+            record = by_protocol(session, protocol)
+            record.comments.append(comment)
+    except IntegrityError:  # another worker added it first
+        return False
+    return True
 
 
 class SqlTicketStore:

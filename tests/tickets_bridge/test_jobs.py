@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from hours.clock import SettableClock
 from ivr.settings import Settings
-from ivr.storage.ticket_tables import TicketRecord
+from ivr.storage.ticket_tables import TicketComment, TicketRecord
 from ivr.worker import build_worker
 from tests.tickets_bridge.conftest import sp
 from tests.tickets_bridge.standins.server import serving
@@ -17,7 +17,7 @@ from tests.tickets_bridge.standins.webhook_receiver import WebhookReceiver
 from tests.web.conftest import SHIPPED_MENU, publish_text
 from tickets_bridge.intake import TicketRequest, record_ticket
 from tickets_bridge.sql_store import SqlTicketStore
-from tickets_bridge.store import Status
+from tickets_bridge.store import Attachment, Status
 
 
 def publish_shipped(url: str) -> None:
@@ -75,5 +75,36 @@ def test_the_worker_applies_the_status_rules_with_the_live_calendar(database_url
                 select(TicketRecord.status).where(TicketRecord.protocol == protocol)
             )
         assert status == Status.CUSTOMER_VALIDATION
+    finally:
+        worker.engine.dispose()
+
+
+def test_the_worker_transcribes_the_built_in_stores_voicemails(database_url, rules):
+    publish_shipped(database_url)
+    clock = SettableClock(sp(2026, 12, 1, 20, 1))
+    transcriber = "tests.tickets_bridge.test_transcription:FakeTranscriber"
+    worker = build_worker(Settings(database_url=database_url, transcriber=transcriber), clock)
+    try:
+        protocol = record_ticket(
+            worker.engine,
+            TicketRequest(
+                "Recado por telefone",
+                "Mensagem",
+                line="erp",
+                attachments=(Attachment("https://api.twilio.com/Recordings/RE1", duration=9),),
+            ),
+            key="CA1:5",
+            now=sp(2026, 12, 1, 20),
+            store="sql",
+            rules=rules,
+        ).protocol
+        jobs(worker)["tickets-transcripts"]()
+        with Session(worker.engine) as session:
+            texts = session.scalars(
+                select(TicketComment.text)
+                .join(TicketRecord)
+                .where(TicketRecord.protocol == protocol)
+            ).all()
+        assert texts == ["Transcrição automática da gravação:\nA nota fiscal não sai desde ontem."]
     finally:
         worker.engine.dispose()
