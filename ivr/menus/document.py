@@ -94,7 +94,8 @@ Node kinds (``kind`` is required; every other field not listed is an error):
     own number or takes one on the keypad (``ivr.menus.nodes.callback``).
 ``survey`` — the satisfaction survey a line names in ``survey``: ``say``
     the question (a rating from 1 to 5, by key or voice; pt-BR default),
-    ``invalid`` / ``no_input``, ``retries`` (1-5, default 2), ``timeout``
+    ``invalid`` / ``no_input`` then ``again`` (the question asked again),
+    ``retries`` (1-5, default 2), ``timeout``
     (default 6); optional ``comment`` (the invitation to comment; without it
     none is asked) and ``comment_by`` (``speech``, the default, or
     ``record``, at most ``comment_max_length`` seconds, default 60);

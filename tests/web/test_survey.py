@@ -92,7 +92,10 @@ def test_a_spoken_rating_and_a_spoken_comment_are_both_kept(app, phone):
 def test_a_wrong_answer_is_asked_again_and_silence_counts_nothing(app, phone):
     question = after_agent(app, phone, {"QueueResult": "bridged"})
     again = post(phone, question.find("Gather").get("action"), {"Digits": "8"})
-    assert said(again.find("Gather")) == ["Desculpe, não entendi. A nota vai de 1 a 5.", QUESTION]
+    assert said(again.find("Gather")) == [
+        "Desculpe, não entendi. A nota vai de 1 a 5.",
+        "Que nota, de 1 a 5, você dá para o atendimento de hoje? Digite ou diga um número.",
+    ]
     # Silence: Twilio falls through to the <Redirect> after the <Gather>.
     end = post(phone, again.find("Redirect").text, {})
     assert said(end) == [

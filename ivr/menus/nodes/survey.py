@@ -41,6 +41,9 @@ DEFAULT_QUESTION = parse_prompt(
     "Obrigado por falar com a gente. De 1 a 5, que nota você dá para o atendimento de hoje? "
     "Digite ou diga um número de 1 a 5."
 )
+DEFAULT_AGAIN = parse_prompt(
+    "Que nota, de 1 a 5, você dá para o atendimento de hoje? Digite ou diga um número."
+)
 DEFAULT_INVALID = parse_prompt("Desculpe, não entendi. A nota vai de 1 a 5.")
 DEFAULT_NO_INPUT = parse_prompt("Não recebemos a sua nota.")
 DEFAULT_THANKS = parse_prompt("Obrigado pela sua avaliação. Tenha um ótimo dia!")
@@ -80,6 +83,7 @@ def rating_of(digits: str | None, speech: str | None) -> int | None:
 class SurveyNode(NodeModel):
     kind: Literal["survey"]
     say: PromptText = DEFAULT_QUESTION
+    again: PromptText = DEFAULT_AGAIN  # the question asked again, after ``invalid`` / ``no_input``
     invalid: PromptText = DEFAULT_INVALID
     no_input: PromptText = DEFAULT_NO_INPUT
     comment: PromptText | None = None  # the invitation to comment; None: no comment asked
@@ -95,6 +99,7 @@ class SurveyNode(NodeModel):
 
     def prompts(self) -> Iterator[tuple[Loc, Prompt]]:
         yield ("say",), self.say
+        yield ("again",), self.again
         yield ("invalid",), self.invalid
         yield ("no_input",), self.no_input
         if self.comment is not None:
@@ -104,7 +109,7 @@ class SurveyNode(NodeModel):
 
 def _ask(node: SurveyNode, node_id: str, turn: Turn, attempt: int, lead: Prompt | None) -> None:
     prompts: list[Say] = []
-    for prompt in (lead, node.say):
+    for prompt in (lead, node.again if lead is not None else node.say):
         text = turn.render(prompt) if prompt is not None else ""
         if text.strip():
             prompts.append(Say(text))
