@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ivr.app import close_app
 from ivr.settings import Settings
 from ivr.storage.menu_versions import live_or_file
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 @click.command("test")
@@ -50,7 +55,13 @@ def test_menus(scenarios_file: Path, menu_file: Path | None, verbose: bool) -> N
                 click.echo(str(problem), err=True)
             sys.exit(1)
         try:
-            results = run_scenarios(scenarios, InProcess(app), clock, settings.twilio_auth_token)
+            results = run_scenarios(
+                scenarios,
+                InProcess(app),
+                clock,
+                settings.twilio_auth_token,
+                ratings_of=_stored_ratings(app),
+            )
         finally:
             close_app(app)
     for result in results:
@@ -75,3 +86,19 @@ def _with_token(settings: Settings) -> Settings:
     """Scenarios run in-process: any token works, as long as both sides share it."""
 
     return settings.model_copy(update={"twilio_auth_token": "scenario-token"})
+
+
+def _stored_ratings(app: Flask) -> Callable[[str], list[int]]:
+    """What the scratch database keeps of a call's survey, once the call log has written it."""
+    from sqlalchemy.orm import Session
+
+    from ivr.storage.survey import call_ratings
+
+    services = app.extensions["ivr"]
+
+    def ratings_of(call_sid: str) -> list[int]:
+        services.call_log.flush()
+        with Session(services.engine) as session:
+            return call_ratings(session, call_sid)
+
+    return ratings_of

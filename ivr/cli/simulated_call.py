@@ -109,13 +109,48 @@ class Keyboard:
     "--url", default=None, help="Call a running server instead, e.g. http://127.0.0.1:5000"
 )
 @click.option("--no-answer", is_flag=True, help="Agents never pick up.")
+@click.option(
+    "--queue-position",
+    type=click.IntRange(1, 99),
+    default=1,
+    show_default=True,
+    help="The caller's place in the queue on entering it (one place closer each announcement).",
+)
+@click.option(
+    "--agent-after",
+    type=click.IntRange(0, 30),
+    default=0,
+    show_default=True,
+    help="Announcements of the place in the queue heard before an agent answers (0: at once).",
+)
+@click.option(
+    "--replay", is_flag=True, help="Post every answer twice, as Twilio does when it retries."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the whole transcript as JSON.")
-def call(digits, speech, at, caller, called, menu_file, url, no_answer, as_json) -> None:
+def call(
+    digits,
+    speech,
+    at,
+    caller,
+    called,
+    menu_file,
+    url,
+    no_answer,
+    queue_position,
+    agent_after,
+    replay,
+    as_json,
+) -> None:
     """Simulate a call: Twilio's requests, signed, and the TwiML followed.
 
     In-process, the call hears what a real caller would: the live version
     (or the draft, when --from is one of its test numbers) and the emergency
     closures stored in the database, on a scratch copy that is thrown away.
+
+    In a queue, --agent-after N plays N rounds of waiting (the caller starts
+    --queue-position in line and moves up one place each round) before an
+    agent answers; when the agent hangs up the caller hears what follows,
+    the satisfaction survey in the shipped menu.
     """
     settings = Settings.from_env().with_local_secrets()
     instant = at
@@ -157,6 +192,9 @@ def call(digits, speech, at, caller, called, menu_file, url, no_answer, as_json)
             caller=caller,
             called=called,
             agents_answer=not no_answer,
+            queue_position=queue_position,
+            agent_after=agent_after,
+            replay=replay,
         )
         if interactive:  # before the first prompt: which menu and closures are heard
             click.echo(_said(heard_from))

@@ -5,6 +5,17 @@ TwiML it gets back verb by verb: what a <Say> says is what the caller hears,
 a <Gather> takes the next scripted (or typed) answer, a <Dial>/<Enqueue> is
 answered by an agent or not, a <Record> records a message (or nothing, when
 the caller's answer there is silence or ``#``).
+
+A queue moves: with ``agent_after`` N, the caller starts ``queue_position``
+in line and the phone requests the ``<Enqueue waitUrl>`` N times, as
+Twilio does each time the previous answer has played, the caller one place
+further each time; then an agent answers, talks, and hangs up, and Twilio
+requests the ``<Enqueue>`` action (``QueueResult=bridged``): the caller,
+still on the line, hears what comes after (the survey). A ``<Leave>`` in a
+wait answer (closing time) takes the caller out at once
+(``QueueResult=leave``). With ``replay``, every answer the caller gives is
+posted twice, as Twilio does when it retries a request; the two answers
+must be the same TwiML.
 """
 
 from __future__ import annotations
@@ -22,6 +33,8 @@ from ivr.simulator.transport import Transport
 
 API_VERSION = "2010-04-01"
 MAX_REQUESTS = 60  # a call that needs more requests than this is looping
+AVERAGE_WAIT = 240  # seconds callers of the simulated queue waited lately (AvgQueueTime)
+MUSIC_SECONDS = 30  # how long a <Play> in a wait answer is taken to last
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +77,15 @@ class Exchange:
     twiml: str = ""
     heard: list[str] = field(default_factory=list)
     answer: dict[str, str] | None = None  # what the caller did at its gather or recording
+    replayed: bool = False  # posted twice, as Twilio retries: both answers were the same
 
 
 @dataclass(slots=True)
 class Transcript:
     call_sid: str
     turns: list[Exchange] = field(default_factory=list)
-    ended: str = ""  # hangup | transferred | voicemail-recorded | fell-off | http-<status> | loop
+    # hangup | transferred | voicemail-recorded | fell-off | http-<status> | loop | replay-differs
+    ended: str = ""
     transferred_to: str | None = None
 
     @property
@@ -93,6 +108,10 @@ class Phone:
         account_sid: str = "AC" + "0" * 32,
         agents_answer: bool = True,
         extra_params: dict[str, str] | None = None,
+        *,
+        queue_position: int = 1,
+        agent_after: int = 0,
+        replay: bool = False,
     ) -> None:
         self.transport = transport
         self.validator = RequestValidator(auth_token)
@@ -101,6 +120,9 @@ class Phone:
         self.account_sid = account_sid
         self.agents_answer = agents_answer
         self.extra_params = extra_params or {}
+        self.queue_position = max(queue_position, 1)
+        self.agent_after = max(agent_after, 0)  # wait announcements before an agent answers
+        self.replay = replay
 
     def call(
         self,
@@ -127,6 +149,12 @@ class Phone:
             if turn.status != 200:
                 transcript.ended = f"http-{turn.status}"
                 break
+            if self.replay and extra:  # Twilio retries the request that carried an answer
+                again = self._request(transcript, path, extra)
+                turn.replayed = True
+                if (again.status, again.twiml) != (turn.status, turn.twiml):
+                    transcript.ended = "replay-differs"
+                    break
             path, extra = self._follow(transcript, turn, ask)
         self._post_status(transcript)
         return transcript
@@ -223,21 +251,66 @@ class Phone:
     ) -> tuple[str | None, dict[str, str]]:
         if verb.tag == "Enqueue":
             target = f"queue:{(verb.text or '').strip()}"
+            turn.heard.append(f"[transferência: {target}]")
+            waited, left = self._wait(transcript, verb.get("waitUrl"))
+            if left is None:  # a wait answer hung up, or failed
+                return None, {}
+            answered = self.agents_answer and not left
             result = {
-                "QueueResult": "bridged" if self.agents_answer else "leave",
-                "QueueTime": "30",
+                "QueueResult": "bridged" if answered else "leave",
+                "QueueTime": str(waited or 30),
             }
         else:
             child = next(iter(verb), None)
             target = ((child.text if child is not None else verb.text) or "").strip()
-            status = "completed" if self.agents_answer else "no-answer"
+            turn.heard.append(f"[transferência: {target}]")
+            answered = self.agents_answer
+            status = "completed" if answered else "no-answer"
             result = {"DialCallStatus": status, "DialCallDuration": "60"}
-        turn.heard.append(f"[transferência: {target}]")
-        if self.agents_answer:
+        if answered:
+            transcript.turns[-1].heard.append("[o atendente atende, conversa e desliga]")
             transcript.transferred_to = target
             transcript.ended = "transferred"
         action = verb.get("action")
         return (action, result) if action else (None, {})
+
+    def _wait(self, transcript: Transcript, wait_url: str | None) -> tuple[int, bool | None]:
+        """Wait ``agent_after`` rounds in the queue: (seconds waited, left the queue).
+
+        ``left`` is None when a wait answer ended the call (a hang-up, an error).
+        """
+        position, waited = self.queue_position, 0
+        rounds = self.agent_after if wait_url else 0
+        for _round in range(rounds):
+            params = self.base_params(transcript.call_sid, "in-progress") | {
+                "QueueSid": "QU" + "0" * 32,
+                "QueuePosition": str(position),
+                "QueueTime": str(waited),
+                "AvgQueueTime": str(AVERAGE_WAIT),
+                "CurrentQueueSize": str(max(self.queue_position, position)),
+            }
+            relative, code, body = self.signed_post(wait_url or "", params)
+            turn = Exchange(url=relative, params=params, status=code, twiml=body)
+            transcript.turns.append(turn)
+            if code != 200:
+                transcript.ended = f"http-{code}"
+                return waited, None
+            for verb in ET.fromstring(body):
+                if verb.tag in ("Say", "Play"):
+                    turn.heard.append(_spoken(verb))
+                    waited += MUSIC_SECONDS if verb.tag == "Play" else 0
+                elif verb.tag == "Pause":
+                    waited += int(verb.get("length") or 1)
+                elif verb.tag == "Gather":  # the caller keeps waiting without a key
+                    turn.heard.extend(_spoken(c) for c in verb if c.tag in ("Say", "Play"))
+                elif verb.tag == "Leave":
+                    turn.heard.append("[sai da fila]")
+                    return waited, True
+                elif verb.tag == "Hangup":
+                    transcript.ended = "hangup"
+                    return waited, None
+            position = max(position - 1, 1)
+        return waited, False
 
 
 def _scripted(answers: Iterator[Answer]) -> Ask:

@@ -9,16 +9,20 @@ A scenario file::
         keys: "2 1 1"                     # one token per menu: keys, "-" silence, "s:texto" speech
                                           # (at a recording: "-" or "#" records nothing)
         agents_answer: true               # optional; false: nobody picks up
+        queue_position: 3                 # optional: the caller's place on entering a queue
+        agent_after: 3                    # optional: wait announcements before an agent answers
+        replay: true                      # optional: every answer posted twice (Twilio's retry)
         expect:
           hears: ["Você escolheu ERP Retaguarda"]  # said, in this order (substrings)
           not_hears: ["Opção inválida"]
           ends: transferred               # transferred | voicemail-recorded | hangup
           transferred_to: queue:suporte-erp
+          ratings: [4]                    # the survey ratings stored for the call, once each
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -39,6 +43,7 @@ class Expectation(BaseModel):
     not_hears: list[str] = []
     ends: Literal["transferred", "voicemail-recorded", "hangup"] | None = None
     transferred_to: str | None = None
+    ratings: list[int] | None = None
 
 
 class Scenario(BaseModel):
@@ -49,6 +54,9 @@ class Scenario(BaseModel):
     caller: str = Field(default="+5511987654321", alias="from")
     keys: str = ""
     agents_answer: bool = True
+    queue_position: int = Field(default=1, ge=1, le=99)
+    agent_after: int = Field(default=0, ge=0, le=30)
+    replay: bool = False
     expect: Expectation
 
     @field_validator("at")
@@ -93,7 +101,13 @@ class Result:
         return not self.differences
 
 
-def differences(expect: Expectation, transcript: Transcript) -> Iterator[str]:
+RatingsOf = Callable[[str], list[int]]
+"""The survey ratings stored for a CallSid, in the order given."""
+
+
+def differences(
+    expect: Expectation, transcript: Transcript, ratings_of: RatingsOf | None = None
+) -> Iterator[str]:
     """What the caller experienced that the scenario did not expect, in words."""
     heard = transcript.heard
     spoken = "\n".join(heard)
@@ -117,6 +131,10 @@ def differences(expect: Expectation, transcript: Transcript) -> Iterator[str]:
             f"deveria transferir para {expect.transferred_to!r}, "
             f"transferiu para {transcript.transferred_to or 'nenhum lugar'!r}"
         )
+    if expect.ratings is not None and ratings_of is not None:
+        stored = ratings_of(transcript.call_sid)
+        if stored != expect.ratings:
+            yield f"deveria guardar as notas {expect.ratings}, guardou {stored}"
 
 
 def caller_of(scenario: Scenario, index: int) -> str:
@@ -133,9 +151,14 @@ def caller_of(scenario: Scenario, index: int) -> str:
 
 
 def run_scenarios(
-    scenarios: list[Scenario], transport: Transport, clock: SettableClock, auth_token: str
+    scenarios: list[Scenario],
+    transport: Transport,
+    clock: SettableClock,
+    auth_token: str,
+    ratings_of: RatingsOf | None = None,
 ) -> list[Result]:
-    """Place every scenario's call through ``transport`` with the clock at its instant."""
+    """Place every scenario's call through ``transport`` with the clock at its instant;
+    ``ratings_of`` reads what the survey stored (``expect.ratings``)."""
     results = []
     for index, scenario in enumerate(scenarios):
         clock.at = scenario.at
@@ -144,8 +167,11 @@ def run_scenarios(
             auth_token,
             caller=caller_of(scenario, index),
             agents_answer=scenario.agents_answer,
+            queue_position=scenario.queue_position,
+            agent_after=scenario.agent_after,
+            replay=scenario.replay,
         )
         transcript = phone.call([Answer.parse(token) for token in scenario.keys.split()])
-        found = tuple(differences(scenario.expect, transcript))
+        found = tuple(differences(scenario.expect, transcript, ratings_of))
         results.append(Result(scenario, transcript, found))
     return results

@@ -99,6 +99,11 @@ def test_ivr_call_json_reproduces_each_scenario(runner, scenario):
         args += ["--from", scenario["from"]]
     if not scenario.get("agents_answer", True):
         args.append("--no-answer")
+    for option in ("queue_position", "agent_after"):
+        if option in scenario:
+            args += [f"--{option.replace('_', '-')}", str(scenario[option])]
+    if scenario.get("replay"):
+        args.append("--replay")
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
     transcript = json.loads(result.output[result.output.index("{") :])
@@ -111,6 +116,37 @@ def test_ivr_call_json_reproduces_each_scenario(runner, scenario):
     if "transferred_to" in expect:
         assert transcript["transferred_to"] == expect["transferred_to"]
     assert all(turn["status"] == 200 for turn in transcript["turns"])
+
+
+def test_ivr_call_waits_in_a_queue_that_moves_then_rates_the_agent(runner):
+    args = ["call", "--json", "--at", "2026-11-24T10:00-03:00", "--digits", "2 1 1 s:nota_quatro"]
+    args += ["--queue-position", "3", "--agent-after", "3", "--replay"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    transcript = json.loads(result.output[result.output.index("{") :])
+    waits = [turn for turn in transcript["turns"] if turn["url"].startswith("/voice/wait")]
+    assert [turn["params"]["QueuePosition"] for turn in waits] == ["3", "2", "1"]
+    assert [turn["params"]["QueueTime"] for turn in waits] == ["0", "40", "80"]
+    assert [turn["heard"][0].split(".")[0] for turn in waits] == [
+        "Você é o terceiro da fila",
+        "Você é o segundo da fila",
+        "Você é o próximo da fila",
+    ]
+    after = transcript["heard"][
+        transcript["heard"].index("[o atendente atende, conversa e desliga]") :
+    ]
+    assert "que nota você dá" in after[1]
+    assert "conte em poucas palavras" in after[2]
+    rating = [t for t in transcript["turns"] if t["params"].get("SpeechResult") == "nota quatro"]
+    assert [turn["replayed"] for turn in rating] == [True]  # posted twice, answered the same
+    assert transcript["ended"] == "transferred"
+
+
+def test_ivr_call_help_documents_the_queue_options(runner):
+    result = runner.invoke(main, ["call", "--help"])
+    assert result.exit_code == 0
+    for option in ("--queue-position", "--agent-after", "--replay"):
+        assert option in result.output
 
 
 @pytest.mark.parametrize("command", [["call", "--digits", "1"], ["menus", "test", str(SCENARIOS)]])
