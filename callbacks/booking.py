@@ -60,6 +60,7 @@ FINISHED = (COMPLETED, FAILED, CANCELLED)
 HORIZON = timedelta(days=366)
 _WINDOW = timedelta(days=7)  # slots looked at per query while searching
 _NOON = time(12, 0)
+SMS_PENDING = "pending"  # callbacks.sms.PENDING
 
 
 class When(StrEnum):
@@ -250,6 +251,7 @@ def book(
     reason: str | None = None,
     source_call_sid: str | None = None,
     author: str = "caller",
+    confirm_by_sms: bool = False,
 ) -> Callback:
     """Book a callback to ``number`` (E.164, already checked by ``callbacks.numbers``).
 
@@ -259,6 +261,7 @@ def book(
     Raises :class:`AlreadyBooked` when the number has an active callback on
     ``line``, :class:`NoSlot` when nothing is free. ``source_call_sid`` (the
     call the request was made in) makes it idempotent: the same call books once.
+    ``confirm_by_sms`` leaves an SMS confirmation for the worker (``callbacks.sms``).
     """
     if source_call_sid is not None:  # Twilio retried the webhook: the same booking
         again = session.scalar(select(Callback).where(Callback.source_call_sid == source_call_sid))
@@ -282,6 +285,7 @@ def book(
         source_call_sid=source_call_sid,
         created_at=now,
         updated_at=now,
+        sms_status=SMS_PENDING if confirm_by_sms else None,
     )
     _event(callback, now, "booked", f"{author}: {slot.start.isoformat()}")
     session.add(callback)
@@ -306,6 +310,8 @@ def finish(callback: Callback, status: str, now: datetime, detail: str | None = 
     callback.lease_owner = None
     callback.lease_until = None
     callback.updated_at = now
+    if callback.sms_status == SMS_PENDING:  # nothing left to confirm
+        callback.sms_status = None
     _event(callback, now, status, detail)
 
 

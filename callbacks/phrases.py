@@ -36,14 +36,27 @@ def spoken_slot(start: datetime, end: datetime, now: datetime) -> str:
         return f"hoje, {between}"
     if days == 1:
         return f"amanhã, {between}"
+    article = "no" if start.weekday() >= 5 else "na"
+    return f"{article} {_day(start, local_now)}, {between}"
+
+
+def _day(start: datetime, local_now: datetime) -> str:
+    """``segunda-feira, 30 de novembro`` (with the year when it is not this one)."""
     day = start.date()
     weekday = format_date(day, "EEEE", locale=LOCALE)
-    article = "no" if day.weekday() >= 5 else "na"
     number = "1º" if day.day == 1 else str(day.day)
-    text = f"{article} {weekday}, {number} de {format_date(day, 'MMMM', locale=LOCALE)}"
+    text = f"{weekday}, {number} de {format_date(day, 'MMMM', locale=LOCALE)}"
     if day.year != local_now.year:
         text += f" de {day.year}"
-    return f"{text}, {between}"
+    return text
+
+
+def written_slot(start: datetime, end: datetime, now: datetime) -> str:
+    """``segunda-feira, 30 de novembro, entre 9h e 9h30``: no "hoje" or "amanhã", since a
+    message may be read later (``start``'s zone)."""
+    local_now = now.astimezone(start.tzinfo)
+    end = end.astimezone(start.tzinfo)
+    return f"{_day(start, local_now)}, entre {spoken_time(start)} e {spoken_time(end)}"
 
 
 def confirmation_phrase(start: datetime, end: datetime, now: datetime) -> str:

@@ -122,7 +122,7 @@ def create_app(
         fallback_number=settings.fallback_number,
         on_error=metrics.failures.inc,
         tickets=tickets,
-        callbacks=IvrCallbackDesk(engine, versions),
+        callbacks=IvrCallbackDesk(engine, versions, sms=settings.callback_sms),
     )
     app.extensions["ivr"] = Services(
         settings=settings,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from callbacks.booking import AlreadyBooked, NoSlot, When, active_callback, book, cancel
 from callbacks.dispatcher import LineSetup
+from callbacks.numbers import LineKind, NumberRefused, callback_number
 from ivr.callback_setup import line_setup
 from ivr.menus.context import CallbackNote, CallbackRequest
 from ivr.storage.db import BEGIN_IMMEDIATE
@@ -30,11 +31,19 @@ def _note(callback: Callback, tz: tzinfo, existing: bool = False) -> CallbackNot
     return CallbackNote(callback.protocol, start, end, existing)
 
 
+def _mobile(number: str) -> bool:
+    try:
+        return callback_number(number).kind is LineKind.MOBILE
+    except NumberRefused:
+        return False
+
+
 class IvrCallbackDesk:
     """``ivr.menus.context.CallbackDesk`` over our database and the live menu."""
 
-    def __init__(self, engine: Engine, versions: Any) -> None:
+    def __init__(self, engine: Engine, versions: Any, sms: bool = False) -> None:
         self.engine = engine
+        self.sms = sms  # confirm bookings to mobile numbers by SMS (sent by the worker)
         self.writer = engine.execution_options(**{BEGIN_IMMEDIATE: True})
         self.versions = versions
 
@@ -65,6 +74,7 @@ class IvrCallbackDesk:
                     when=When(request.when),
                     reason=name,
                     source_call_sid=request.call_sid or None,
+                    confirm_by_sms=self.sms and _mobile(request.number),
                 )
             except AlreadyBooked as already:
                 note = _note(already.callback, setup.calendar.tz, True)

@@ -6,7 +6,9 @@ command line, so each builds the dispatcher's collaborators the same way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Any
 
 from sqlalchemy import Engine
@@ -100,3 +102,35 @@ def make_dispatcher(
         cps=settings.callback_cps,
         on_failed=live_ticket_hook(versions, settings.ticket_store),
     )
+
+
+def live_line_info(versions: Any):
+    """``callbacks.sms.LineInfo`` over the live menu: a line's spoken name and time zone."""
+
+    def info(line: str) -> tuple[str, tzinfo]:
+        _version, release = versions.current()
+        product = release.menu.lines.get(line)
+        setup = line_setup(release.menu, release.hours, line)
+        return (product.name if product is not None else line), setup.calendar.tz
+
+    return info
+
+
+def make_sms_job(
+    settings: Settings, engine: Engine, versions: Any, clock: Clock
+) -> Callable[[], int] | None:
+    """The job sending callbacks' SMS confirmations, or None when they are off or
+    Twilio is not configured."""
+    if not (settings.callback_sms and settings.twilio_account_sid and settings.twilio_number):
+        return None
+    from callbacks.sms import send_due
+    from ivr.telephony.messages import TwilioMessenger
+
+    messenger = TwilioMessenger(
+        settings.twilio_account_sid,
+        settings.twilio_auth_token,
+        settings.twilio_number,
+        base_url=settings.twilio_api_base_url,
+    )
+    info = live_line_info(versions)
+    return lambda: send_due(engine, messenger, info, clock())

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(True, validation_alias="IVR_COOKIE_SECURE")
     # Outbound callback calls per second, across all processes (Twilio's account limit).
     callback_cps: float = Field(1.0, gt=0, validation_alias="IVR_CALLBACK_CPS")
+    # Confirm callbacks booked to mobile numbers by SMS (sent by the worker from TWILIO_NUMBER).
+    callback_sms: bool = Field(False, validation_alias="IVR_CALLBACK_SMS")
 
     # -- retention (LGPD): days each kind of personal data is kept -----------
     retain_recordings_days: int = Field(90, ge=1, validation_alias="IVR_RETAIN_RECORDINGS_DAYS")

@@ -125,6 +125,7 @@ def build_worker(settings: Settings, clock: Clock = utc_now) -> Worker:
 
     worker = Worker(make_engine(settings.database_url), settings, clock)
     _add_callback_dispatcher(worker)
+    _add_callback_sms(worker)
     register_ticket_jobs(worker)
     _add_retention(worker)
     return worker
@@ -165,3 +166,20 @@ def _add_callback_dispatcher(worker: Worker) -> None:
         )
         return
     worker.add_job("callbacks-dispatcher", dispatcher.tick, CALLBACK_TICK_SECONDS)
+
+
+SMS_TICK_SECONDS = 5.0
+
+
+def _add_callback_sms(worker: Worker) -> None:
+    """Send callbacks' SMS confirmations every 5 s, when IVR_CALLBACK_SMS is on."""
+    from ivr.callback_setup import live_menus, make_sms_job
+
+    settings = worker.settings
+    versions = live_menus(worker.engine, worker.clock)
+    job = make_sms_job(settings, worker.engine, versions, worker.clock)
+    if job is None:
+        if settings.callback_sms:
+            log.info("callback SMS will not be sent: set TWILIO_ACCOUNT_SID and TWILIO_NUMBER")
+        return
+    worker.add_job("callbacks-sms", job, SMS_TICK_SECONDS)

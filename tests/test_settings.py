@@ -22,6 +22,7 @@ def test_an_empty_environment_gives_the_documented_defaults() -> None:
     assert settings.var_dir == Path("var")
     assert settings.twilio_api_base_url is None
     assert settings.ticket_store == "sql"
+    assert settings.callback_sms is False  # SMS confirmations are off by default
 
 
 def test_every_variable_is_read() -> None:
@@ -38,6 +39,7 @@ def test_every_variable_is_read() -> None:
             "IVR_TICKET_STORE": "zendesk",
             "ZENDESK_URL": "https://atlas.zendesk.com",
             "IVR_CALLBACK_CPS": "0.5",
+            "IVR_CALLBACK_SMS": "true",
         }
     )
     assert settings.database_url == "sqlite:////srv/ivr/ivr.db"  # follows IVR_VAR_DIR
@@ -48,6 +50,7 @@ def test_every_variable_is_read() -> None:
     assert settings.twilio_api_base_url == "http://127.0.0.1:9999"
     assert (settings.ticket_store, settings.zendesk_url) == ("zendesk", "https://atlas.zendesk.com")
     assert settings.callback_cps == 0.5
+    assert settings.callback_sms is True
 
 
 def test_an_empty_variable_counts_as_unset() -> None:

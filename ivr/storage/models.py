@@ -204,6 +204,12 @@ class Callback(Base):
     ticket_protocol: Mapped[str | None] = mapped_column(String(40))  # opened when it failed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The SMS confirmation (``callbacks.sms``): NULL when none is wanted, else
+    # pending, sending (claimed until sms_not_before), sent or failed.
+    sms_status: Mapped[str | None] = mapped_column(String(20), index=True)
+    sms_sid: Mapped[str | None] = mapped_column(String(64))  # Twilio's MessageSid
+    sms_tries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sms_not_before: Mapped[datetime | None] = mapped_column(UTCDateTime())  # lease, or next try
 
     attempt_rows: Mapped[list[CallbackAttempt]] = relationship(
         back_populates="callback",
