@@ -215,8 +215,9 @@ def run(url: str, folder: str, args: argparse.Namespace) -> None:
     print(
         f"retention job ({args.batch_size} rows a batch, {args.pause:g} s pause): "
         f"{job_end - job_start:.1f} s, removed {report.recordings} recording links, "
-        f"{report.calls} calls, {report.tickets} tickets, {report.callbacks} callbacks "
-        f"(exactly what was due); {batches.count} transactions, median "
+        f"{report.calls} calls, {report.tickets} tickets, {report.callbacks} callbacks, "
+        f"links in {report.ticket_texts} ticket texts (exactly what was due); "
+        f"{batches.count} transactions, median "
         f"{batches.median_ms:.1f} ms, longest {batches.max_ms:.1f} ms"
     )
     print(f"  all webhooks, before the job:    {Latency.of(before)}")

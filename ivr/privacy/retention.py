@@ -3,8 +3,9 @@
 Defaults follow the SAC practice the shipped line follows (README, "Dados
 pessoais (LGPD)"):
 
-- recording links (a call's ``recording_url`` and a ticket's recording
-  attachments): 90 days after the call or ticket;
+- recording links (a call's ``recording_url``, a ticket's recording
+  attachments, and the links written in a ticket's description or comments,
+  replaced by a note saying so): 90 days after the call, ticket or comment;
 - call records (calls and their steps): 2 years after the call started;
 - tickets of the built-in store: 2 years after they became Resolvido, with
   their comments, attachments and outbox items;
@@ -22,22 +23,38 @@ never a number.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, Select, delete, exists, select, update
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Engine,
+    Select,
+    bindparam,
+    delete,
+    exists,
+    func,
+    select,
+    update,
+)
 
 from callbacks.booking import FINISHED
 from ivr.storage.db import BEGIN_IMMEDIATE
-from ivr.storage.models import Call, Callback, TicketAttachment, TicketRecord
+from ivr.storage.models import Call, Callback, TicketAttachment, TicketComment, TicketRecord
 from tickets_bridge.store import Status
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 PAUSE_SECONDS = 0.1  # between batches: a waiting writer's longest poll interval on SQLite
+# A Twilio recording link written in a ticket's text ("recording: https://api.twilio.com/
+# 2010-04-01/Accounts/AC…/Recordings/RE…"), found the same way in SQL and in Python.
+RECORDING_LINK = re.compile(r"\S*/recordings/re\S*", re.IGNORECASE)
+RECORDING_LINK_LIKE = "%/recordings/re%"
 
 
 @dataclass(frozen=True)
@@ -57,6 +74,12 @@ class RetentionReport:
     calls: int = 0
     tickets: int = 0
     callbacks: int = 0
+    ticket_texts: int = 0  # descriptions and comments whose recording links were replaced
+
+
+def removed_link_note(days: int) -> str:
+    """What a ticket's text says where a recording link was."""
+    return f"[gravação removida após {days} dias]"
 
 
 def apply_retention(
@@ -111,6 +134,25 @@ def apply_retention(
         batch_size,
         pause,
     )
+    note = removed_link_note(policy.recordings_days)
+    ticket_texts = _rewrite_in_batches(
+        engine,
+        TicketRecord.__table__.c.id,
+        TicketRecord.__table__.c.description,
+        TicketRecord.created_at < recordings_before,
+        note,
+        batch_size,
+        pause,
+    )
+    ticket_texts += _rewrite_in_batches(
+        engine,
+        TicketComment.__table__.c.id,
+        TicketComment.__table__.c.text,
+        TicketComment.at < recordings_before,
+        note,
+        batch_size,
+        pause,
+    )
     ticket_gone = ~exists().where(TicketRecord.protocol == Callback.ticket_protocol)
     callbacks = _in_batches(
         engine,
@@ -123,13 +165,15 @@ def apply_retention(
         batch_size,
         pause,
     )
-    report = RetentionReport(recordings, calls, tickets, callbacks)
+    report = RetentionReport(recordings, calls, tickets, callbacks, ticket_texts)
     log.info(
-        "retention: %d recording links, %d calls, %d tickets, %d callbacks removed",
+        "retention: %d recording links, %d calls, %d tickets, %d callbacks removed; "
+        "recording links replaced in %d ticket texts",
         report.recordings,
         report.calls,
         report.tickets,
         report.callbacks,
+        report.ticket_texts,
     )
     return report
 
@@ -164,5 +208,46 @@ def _in_batches(
                 connection.execute(statement)  # type: ignore[call-overload]
         done += len(ids)
         if len(ids) < batch_size:
+            return done
+        time.sleep(pause)
+
+
+def _rewrite_in_batches(
+    engine: Engine,
+    key: Column[int],
+    text: Column[str],
+    due: ColumnElement[bool],
+    note: str,
+    batch_size: int,
+    pause: float,
+) -> int:
+    """Replace the recording links in ``text`` of the rows ``due`` selects; how many rows.
+
+    Rows are taken in ``key`` order, each batch after the last one's key, so
+    the job ends even if a rewritten text still looked as if it held a link.
+    Nothing else of the row changes (a ticket keeps its status and its dates).
+    """
+    writer = engine.execution_options(**{BEGIN_IMMEDIATE: True})
+    rewrite = (
+        update(key.table)
+        .where(key == bindparam("row_key"))
+        .values({text.key: bindparam("new_text")})
+    )
+    done, last = 0, None
+    while True:
+        query = select(key, text).where(due, func.lower(text).like(RECORDING_LINK_LIKE))
+        if last is not None:
+            query = query.where(key > last)
+        with writer.begin() as connection:
+            rows = connection.execute(query.order_by(key).limit(batch_size)).all()
+            if not rows:
+                return done
+            connection.execute(
+                rewrite,
+                [{"row_key": k, "new_text": RECORDING_LINK.sub(note, t)} for k, t in rows],
+            )
+        done += len(rows)
+        last = rows[-1][0]
+        if len(rows) < batch_size:
             return done
         time.sleep(pause)

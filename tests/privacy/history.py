@@ -2,8 +2,9 @@
 
 ``seed_history`` spreads N calls evenly over the three years before ``now``,
 each with 3 to 5 steps; one in four has a recording link and a ticket (its
-recording attached, a reply from the support team, Resolvido three days
-later unless it is one in sixteen, still Aberto); one in ten has a finished
+recording attached, the caller's second message with its link written in,
+a reply from the support team, Resolvido three days later unless it is one
+in sixteen, still Aberto); one in ten has a finished
 callback. It returns what a retention run at ``now`` must remove, and what
 must stay of each table.
 """
@@ -43,7 +44,9 @@ def recording_url(i: int) -> str:
 @dataclass(frozen=True)
 class History:
     due: RetentionReport  # what a run at ``now`` removes
-    kept: dict[str, int]  # rows that must stay, by table ("recording_urls": calls' links)
+    # Rows that must stay, by table; "recording_urls": calls' links, "recording_mentions":
+    # comments that still carry one.
+    kept: dict[str, int]
 
 
 def seed_history(engine: Engine, calls: int, now: datetime, policy: RetentionPolicy) -> History:
@@ -51,8 +54,22 @@ def seed_history(engine: Engine, calls: int, now: datetime, policy: RetentionPol
     recordings_before = now - timedelta(days=policy.recordings_days)
     calls_before = now - timedelta(days=policy.calls_days)
     tickets_before = now - timedelta(days=policy.tickets_days)
-    due = {"recordings": 0, "calls": 0, "tickets": 0, "callbacks": 0}
-    kept: Counter[str] = Counter()
+    due = {"recordings": 0, "calls": 0, "tickets": 0, "callbacks": 0, "ticket_texts": 0}
+    kept: Counter[str] = Counter(
+        dict.fromkeys(
+            (
+                "calls",
+                "call_steps",
+                "recording_urls",
+                "tickets",
+                "ticket_comments",
+                "ticket_attachments",
+                "callbacks",
+                "recording_mentions",
+            ),
+            0,
+        )
+    )
     for start in range(0, calls, CHUNK):
         rows: dict[str, list[dict[str, object]]] = {
             name: [] for name in ("calls", "steps", "tickets", "comments", "attachments", "cbs")
@@ -123,6 +140,15 @@ def seed_history(engine: Engine, calls: int, now: datetime, policy: RetentionPol
                 rows["comments"].append(
                     {
                         "ticket_id": ticket_id,
+                        "author": "Cliente (por telefone)",
+                        "at": at,
+                        "text": f"Liguei de novo\nrecording: {recording_url(i)} (12 s)",
+                        "public": False,
+                    }
+                )
+                rows["comments"].append(
+                    {
+                        "ticket_id": ticket_id,
                         "author": "Suporte",
                         "at": since,
                         "text": "Retornamos a ligação e resolvemos.",
@@ -140,7 +166,9 @@ def seed_history(engine: Engine, calls: int, now: datetime, policy: RetentionPol
                 ticket_due = resolved and since < tickets_before
                 due["tickets"] += ticket_due
                 kept["tickets"] += not ticket_due
-                kept["ticket_comments"] += not ticket_due
+                kept["ticket_comments"] += 2 * (not ticket_due)
+                kept["recording_mentions"] += young and not ticket_due
+                due["ticket_texts"] += not young and not ticket_due
             if i % 10 == 0:
                 rows["cbs"].append(
                     {

@@ -197,6 +197,10 @@ def seeded_rows(engine: Engine) -> dict[str, int]:
         .join(TicketRecord)
         .where(seeded_ticket),
         "callbacks": select(func.count()).where(Callback.protocol.like("R%")),
+        "recording_mentions": select(func.count())
+        .select_from(TicketComment)
+        .join(TicketRecord)
+        .where(seeded_ticket, TicketComment.text.like("%/Recordings/RE%")),
     }
     with Session(engine) as session:
         return {name: session.scalar(query) or 0 for name, query in queries.items()}
@@ -233,3 +237,71 @@ def test_two_thousand_calls_lose_exactly_what_is_due_while_calls_go_on(app, engi
     with Session(engine) as session:
         new_tickets = session.scalar(select(func.count()).where(TicketRecord.phone == OTHER_CALLER))
     assert new_tickets == voicemails
+
+
+def test_recording_links_written_in_tickets_go_after_90_days_and_nothing_else(engine, rules):
+    """The built-in store's texts: the link is replaced by a note, the rest stays as it was."""
+    old = add_ticket(engine, rules, "k-text-old", 100, Status.CUSTOMER_PENDING)
+    young = add_ticket(engine, rules, "k-text-young", 10, Status.OPEN)
+    link = "https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE" + "a" * 32
+    recent = "https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE" + "b" * 32
+    with Session(engine) as session:
+        for protocol, age in ((old, 100), (young, 10)):
+            record = session.scalars(
+                select(TicketRecord).where(TicketRecord.protocol == protocol)
+            ).one()
+            record.description = f"Recado. Gravação: {link}.mp3 — retornar à tarde."
+            record.comments += [
+                TicketComment(
+                    author="Cliente (por telefone)",
+                    at=days_ago(age),
+                    text=f"Liguei de novo\nrecording: {link} (12 s)",
+                    public=False,
+                ),
+                TicketComment(author="Suporte", at=days_ago(age), text="Ligamos.", public=True),
+            ]
+            if protocol == old:  # the caller came back last week: that link is kept
+                record.comments.append(
+                    TicketComment(
+                        author="Cliente (por telefone)",
+                        at=days_ago(5),
+                        text=f"recording: {recent} (8 s)",
+                        public=False,
+                    )
+                )
+        session.commit()
+
+    def tickets() -> dict[str, tuple]:
+        with Session(engine) as session:
+            return {
+                t.protocol: (
+                    t.subject,
+                    t.status,
+                    t.status_since,
+                    t.updated_at,
+                    t.description,
+                    [(c.author, c.at, c.text) for c in t.comments],
+                )
+                for t in session.scalars(select(TicketRecord))
+            }
+
+    before = tickets()
+    report = apply_retention(engine, RetentionPolicy(), NOW, batch_size=1, pause=0)
+    after = tickets()
+
+    assert report.ticket_texts == 2  # the old ticket's description and its old message
+    assert after[young] == before[young]
+    note = "[gravação removida após 90 dias]"
+    *same, description, comments = after[old]
+    assert same == list(before[old][:4])
+    assert description == f"Recado. Gravação: {note} — retornar à tarde."
+    assert [text for _author, _at, text in comments] == [
+        f"Liguei de novo\nrecording: {note} (12 s)",
+        "Ligamos.",
+        f"recording: {recent} (8 s)",
+    ]
+    assert [c[:2] for c in comments] == [c[:2] for c in before[old][5]]
+    assert apply_retention(engine, RetentionPolicy(), NOW, pause=0).ticket_texts == 0
+    shorter = apply_retention(engine, RetentionPolicy(recordings_days=3), NOW, pause=0)
+    assert shorter.ticket_texts == 3  # the young ticket's two, and last week's message
+    assert "[gravação removida após 3 dias]" in tickets()[young][4]
