@@ -40,3 +40,19 @@ def masked(number: str | None) -> str:
     if parsed.country_code == 55:
         return f"+55 •• {MASK}-{last4}"
     return f"+{parsed.country_code} {MASK}{last4}"
+
+
+def masked_in_text(text: str, region: str = "BR") -> str:
+    """``text`` with every phone number in it masked as :func:`masked` masks one.
+
+    For free text a viewer reads: a caller's message or its transcript ("ligue
+    no (11) 98765-4321"), keys typed at the callback step. Numbers are found
+    as people write or say them by phonenumbers' matcher, which leaves dates,
+    protocol numbers and ids alone.
+    """
+    pieces, last = [], 0
+    for match in phonenumbers.PhoneNumberMatcher(text, region):
+        number = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+        pieces += [text[last : match.start], masked(number)]
+        last = match.end
+    return "".join(pieces) + text[last:]

@@ -1,7 +1,8 @@
 """``ivr calls …``: the call log as a supervisor reads it.
 
 Callers' numbers are personal data (LGPD): they print masked, last 4 digits
-only, unless ``ivr calls show --show-number`` asks for one call's number.
+only, unless ``ivr calls show --show-number`` asks for one call's number; so
+does a number keyed or said during the call (the callback step takes one).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import click
 
 from ivr.cli.db import configured_session
 from ivr.cli.params import Instant
-from ivr.numbers import masked
+from ivr.numbers import masked, masked_in_text
 from ivr.storage.models import Call, CallStep
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
@@ -87,12 +88,17 @@ def call_data(call: Call, *, show_number: bool = False) -> dict[str, Any]:
     }
 
 
-def step_data(step: CallStep) -> dict[str, Any]:
+def _shown(text: str | None, show_number: bool) -> str | None:
+    """Keys or words of a step, any phone number in them masked unless asked."""
+    return text if show_number or not text else masked_in_text(text)
+
+
+def step_data(step: CallStep, *, show_number: bool = False) -> dict[str, Any]:
     return {
         "step": step.step,
         "node": step.node,
-        "digits": step.digits,
-        "speech": step.speech,
+        "digits": _shown(step.digits, show_number),
+        "speech": _shown(step.speech, show_number),
         "entered": list(step.path or []),
         "outcome": step.outcome,
         "outcome_detail": step.outcome_detail,
@@ -159,12 +165,12 @@ def list_calls(
             click.echo("  ".join([*cells, row[-1]]))
 
 
-def _keys(step: CallStep) -> str:
+def _keys(step: CallStep, show_number: bool) -> str:
     parts = []
     if step.digits:
-        parts.append(f"teclas {step.digits}")
+        parts.append(f"teclas {_shown(step.digits, show_number)}")
     if step.speech:
-        parts.append(f'disse "{step.speech}"')
+        parts.append(f'disse "{_shown(step.speech, show_number)}"')
     return ", ".join(parts)
 
 
@@ -182,7 +188,7 @@ def show_call(call_sid: str, show_number: bool, as_json: bool) -> None:
             raise click.ClickException(f"a ligação {call_sid} não está no registro de ligações")
         if as_json:
             data = call_data(call, show_number=show_number)
-            data["steps"] = [step_data(step) for step in call.steps]
+            data["steps"] = [step_data(step, show_number=show_number) for step in call.steps]
             click.echo(json.dumps(data, ensure_ascii=False, indent=2))
             return
         caller = call.from_number if show_number else masked(call.from_number)
@@ -205,7 +211,7 @@ def show_call(call_sid: str, show_number: bool, as_json: bool) -> None:
         if not call.steps:
             click.echo("  (nenhum passo registrado)")
         for step in call.steps:
-            parts = [f"  #{step.step:<3} {step.node:<20} {_keys(step) or '—':<16}"]
+            parts = [f"  #{step.step:<3} {step.node:<20} {_keys(step, show_number) or '—':<16}"]
             if step.path:
                 parts.append("entrou em " + " → ".join(step.path))
             if step.outcome:

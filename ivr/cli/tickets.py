@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from hours.clock import utc_now
 from ivr.cli.call_log import SAO_PAULO, local_time
 from ivr.cli.db import configured_session
-from ivr.numbers import masked
+from ivr.numbers import masked, masked_in_text
 from ivr.storage.ticket_tables import OutboxItem, TicketRecord
 from tickets_bridge.store import Status
 
@@ -31,6 +31,11 @@ def _iso(instant: Any) -> str | None:
 
 def _ticket_item(record: TicketRecord) -> OutboxItem | None:
     return next((i for i in record.deliveries if i.comment_id is None), None)
+
+
+def _text(text: str, show_number: bool) -> str:
+    """A message as printed: any phone number in it masked unless asked."""
+    return text if show_number else masked_in_text(text)
 
 
 def ticket_data(record: TicketRecord, *, show_number: bool = False) -> dict[str, Any]:
@@ -122,12 +127,17 @@ def show_ticket(protocol: str, as_json: bool, show_number: bool) -> None:
         r = _find(session, protocol)
         data = ticket_data(r, show_number=show_number)
         data["subject"] = r.subject
-        data["description"] = r.description
+        data["description"] = _text(r.description, show_number)
         data["attachments"] = [
             {"url": a.url, "kind": a.kind, "duration": a.duration} for a in r.attachments
         ]
         data["comments"] = [
-            {"author": c.author, "at": _iso(c.at), "text": c.text, "public": c.public}
+            {
+                "author": c.author,
+                "at": _iso(c.at),
+                "text": _text(c.text, show_number),
+                "public": c.public,
+            }
             for c in r.comments
         ]
         if as_json:
@@ -155,12 +165,12 @@ def show_ticket(protocol: str, as_json: bool, show_number: bool) -> None:
                 why = f": {later.last_error}" if later.last_error else ""
                 click.echo(f"  recado       {DELIVERY_WORDS[later.delivery]}{why}")
         click.echo(f"  {r.subject}")
-        click.echo(f"  {r.description}")
+        click.echo(f"  {data['description']}")
         for a in r.attachments:
             length = f" ({a.duration} s)" if a.duration is not None else ""
             click.echo(f"  anexo        {a.kind}: {a.url}{length}")
         for c in r.comments:
-            click.echo(f"  — {local_time(c.at)} {c.author}: {c.text}")
+            click.echo(f"  — {local_time(c.at)} {c.author}: {_text(c.text, show_number)}")
 
 
 @tickets.command("retry")

@@ -149,3 +149,18 @@ def test_show_an_unknown_call_fails(ivr, placed):
 )
 def test_masked_shows_at_most_the_last_four_digits(number, shown):
     assert masked(number) == shown
+
+
+def test_a_number_keyed_for_a_callback_is_masked_like_the_callers(ivr, app, clock):
+    """At night the caller books a callback to a number typed on the keypad."""
+    clock.at = OPEN_INSTANT.replace(hour=20)
+    caller = Phone(InProcess(app), AUTH_TOKEN, caller=CALLER)
+    booked = caller.call([Answer(key) for key in ("1", "2", "21987651234", "1", "1")])
+    assert booked.ended == "hangup"
+    assert app.extensions["ivr"].call_log.flush()
+    output = ivr("calls", "show", booked.call_sid)
+    assert "teclas +55 •• ••••-1234" in output
+    assert "98765" not in output and HIDDEN not in output
+    data = ivr("calls", "show", booked.call_sid, "--json")
+    assert "98765" not in data and "+55 •• ••••-1234" in data
+    assert "teclas 21987651234" in ivr("calls", "show", booked.call_sid, "--show-number")

@@ -17,6 +17,8 @@ from tests.cli.test_privacy import CALLER, OTHER, a_caller_s_history
 from tests.console.conftest import log_in, token_from
 from tests.tickets_bridge.standins.server import serving
 from tests.tickets_bridge.standins.zendesk import ZendeskStandIn
+from tests.web.conftest import OPEN_INSTANT
+from tickets_bridge.intake import TicketRequest, record_message, record_ticket
 from tickets_bridge.sql_store import TicketRules
 
 SECRET = "console-test-secret"  # the console fixtures' IVR_SECRET_KEY
@@ -154,3 +156,34 @@ def test_forget_asks_zendesk_to_delete_the_caller(app, settings, clock, db, rule
     assert list(standin.users) == [other_user]
     actions = [e.action for e in audit_entries(db)]
     assert actions == ["privacy.forget", "privacy.remote_redaction"]
+
+
+def test_viewers_read_messages_with_the_numbers_in_them_masked(app, viewer, supervisor, db, rules):
+    """A caller's message says where to call back: viewers see only its last digits."""
+    protocol = record_ticket(
+        db,
+        TicketRequest(
+            "Recado por telefone",
+            "Ligue no (11) 98765-4321 depois das 14h, protocolo anterior 261201000010.",
+            line="erp",
+            phone=CALLER,
+        ),
+        key="masking",
+        now=OPEN_INSTANT,
+        store="sql",
+        rules=rules,
+    ).protocol
+    record_message(
+        db,
+        protocol,
+        TicketRequest("Recado", "Ou no 21 3003-4000", line="erp", phone=CALLER),
+        key="masking:2",
+        now=OPEN_INSTANT,
+        rules=rules,
+    )
+    seen = viewer.get(f"/admin/tickets/{protocol}").get_data(as_text=True)
+    assert "Ligue no +55 •• ••••-4321 depois das 14h, protocolo anterior 261201000010." in seen
+    assert "Ou no +55 •• ••••-4000" in seen
+    assert "98765" not in seen and "3003" not in seen and "91234" not in seen
+    read = supervisor.get(f"/admin/tickets/{protocol}").get_data(as_text=True)
+    assert "Ligue no (11) 98765-4321" in read and "Ou no 21 3003-4000" in read

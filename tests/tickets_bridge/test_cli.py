@@ -121,3 +121,29 @@ def test_status_moves_a_built_in_ticket_and_never_reopens_a_resolved_one(ivr, db
 def test_status_of_a_remote_ticket_is_changed_in_its_store(ivr, db, rules):
     protocol = ticket(db, rules, 0, "zendesk")
     assert "está no zendesk" in ivr("tickets", "status", protocol, "Resolvido", code=1)
+
+
+def test_show_masks_the_numbers_a_caller_wrote_unless_asked(ivr, db, rules):
+    protocol = record_ticket(
+        db,
+        TicketRequest("Recado", "Ligue no (11) 98765-4321 após as 14h", phone=CALLER),
+        key="masked",
+        now=T0,
+        store="sql",
+        rules=rules,
+    ).protocol
+    record_message(
+        db,
+        protocol,
+        TicketRequest("Recado", "Ou no 21 3003-4000"),
+        key="masked:2",
+        now=T0,
+        rules=rules,
+    )
+    shown = ivr("tickets", "show", protocol)
+    assert "Ligue no +55 •• ••••-4321 após as 14h" in shown and "Ou no +55 •• ••••-4000" in shown
+    assert "98765" not in shown and "3003" not in shown
+    data = json.loads(ivr("tickets", "show", protocol, "--json"))
+    assert "98765" not in json.dumps(data) and "3003" not in json.dumps(data)
+    asked = ivr("tickets", "show", protocol, "--show-number")
+    assert "(11) 98765-4321" in asked and "21 3003-4000" in asked

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import UserMixin, current_user
 
-from ivr.numbers import masked
+from ivr.numbers import masked, masked_in_text
 from ivr.storage.models import SUPERVISOR, ConsoleUser
 
 
@@ -85,3 +85,12 @@ def mask_number(number: str | None) -> str:
     if current_user.is_authenticated and current_user.is_supervisor:
         return number
     return masked(number)
+
+
+def mask_numbers_in(text: str | None) -> str:
+    """Free text as the current user may read it: viewers see every number in it masked."""
+    if not text:
+        return text or ""
+    if current_user.is_authenticated and current_user.is_supervisor:
+        return text
+    return masked_in_text(text)

@@ -107,3 +107,11 @@ def _mask(number: str | None) -> str:
     from ivr.web.console.access import mask_number
 
     return mask_number(number)
+
+
+@bp.app_template_filter("mask_text")
+def _mask_text(text: str | None) -> str:
+    """Free text (a message, a comment) with any number in it masked for viewers."""
+    from ivr.web.console.access import mask_numbers_in
+
+    return mask_numbers_in(text)
