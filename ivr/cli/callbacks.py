@@ -27,6 +27,7 @@ from callbacks.booking import (
 from callbacks.dispatcher import LineSetup
 from callbacks.numbers import NumberRefused, callback_number
 from callbacks.phrases import spoken_slot
+from callbacks.supervision import STATUS_WORDS, WHEN_CHOICES, find_callback
 from hours.clock import utc_now
 from ivr.callback_setup import line_setup
 from ivr.cli.call_log import SAO_PAULO, local_time
@@ -37,20 +38,6 @@ from ivr.numbers import masked
 from ivr.settings import Settings
 from ivr.storage.models import Callback
 from tickets_bridge.protocol import next_protocol
-
-STATUS_WORDS = {
-    "scheduled": "agendado",
-    "dialing": "discando",
-    "in_call": "em ligação",
-    "completed": "concluído",
-    "failed": "não atendido",
-    "cancelled": "cancelado",
-}
-WHEN_CHOICES = {
-    "primeiro": When.FIRST_AVAILABLE,
-    "manha": When.NEXT_MORNING,
-    "tarde": When.NEXT_AFTERNOON,
-}
 
 
 def _iso(instant: datetime | None) -> str | None:
@@ -89,8 +76,7 @@ def _line(settings: Settings, line: str) -> tuple[LineSetup, str]:
 
 
 def _find(session: Session, protocol: str) -> Callback:
-    digits = "".join(ch for ch in protocol if ch.isdigit()) or protocol
-    callback = session.scalar(select(Callback).where(Callback.protocol == digits))
+    callback = find_callback(session, protocol)
     if callback is None:
         raise click.ClickException(f"retorno {protocol} não encontrado")
     return callback

@@ -23,6 +23,7 @@ from callbacks.booking import (
     reschedule,
 )
 from callbacks.numbers import NumberRefused, callback_number
+from callbacks.supervision import STATUS_WORDS, WHEN_CHOICES, find_callback
 from ivr.callback_setup import live_lines
 from ivr.storage.accounts import audit
 from ivr.storage.models import Callback
@@ -30,20 +31,6 @@ from ivr.web.console.access import supervisor_only
 from ivr.web.console.blueprint import bp, reading, services, writing
 from ivr.web.console.menus import SAO_PAULO
 from tickets_bridge.protocol import next_protocol
-
-STATUS_WORDS = {
-    "scheduled": "agendado",
-    "dialing": "discando",
-    "in_call": "em ligação",
-    "completed": "concluído",
-    "failed": "não atendido",
-    "cancelled": "cancelado",
-}
-WHEN_CHOICES = {
-    "primeiro": When.FIRST_AVAILABLE,
-    "manha": When.NEXT_MORNING,
-    "tarde": When.NEXT_AFTERNOON,
-}
 
 
 def _digits(text: str) -> str:
@@ -104,7 +91,7 @@ def callbacks():
 
 
 def _find(db: Session, protocol: str) -> Callback:
-    callback = db.scalar(select(Callback).where(Callback.protocol == _digits(protocol)))
+    callback = find_callback(db, protocol)
     return callback if callback is not None else abort(404)
 
 
