@@ -37,6 +37,7 @@ from tickets_bridge.store import (
     NewTicket,
     Priority,
     TicketClosed,
+    shared_fields,
 )
 
 __all__ = [
@@ -127,17 +128,10 @@ def open_ticket(
         return existing, False
     ticket = NewTicket(
         protocol=next_protocol(session, now),
-        subject=request.subject,
-        description=request.description,
         created_at=now,
-        line=request.line,
-        topic=request.topic,
-        phone=request.phone,
-        email=request.email,
-        priority=request.priority,
         attachments=request.attachments,
         follows=follows,
-        platform=request.platform,
+        **shared_fields(request),
     )
     record = insert_ticket(session, ticket, key=key, store=store, rules=rules, call_sid=call_sid)
     _enqueue(session, record, key, now)
@@ -242,17 +236,10 @@ def new_ticket_of(record: TicketRecord) -> NewTicket:
     """The ticket as a store is asked to create it."""
     return NewTicket(
         protocol=record.protocol,
-        subject=record.subject,
-        description=record.description,
         created_at=record.created_at,
-        line=record.line,
-        topic=record.topic,
-        phone=record.phone,
-        email=record.email,
-        priority=record.priority,  # type: ignore[arg-type]
         attachments=tuple(
             Attachment(url=a.url, kind=a.kind, duration=a.duration) for a in record.attachments
         ),
         follows=record.follows.protocol if record.follows is not None else None,
-        platform=record.platform,
+        **shared_fields(record),
     )

@@ -41,6 +41,7 @@ from tickets_bridge.store import (
     TicketClosed,
     TicketNotFound,
     TicketSummary,
+    shared_fields,
 )
 from tickets_bridge.transcription import Transcriber, transcript_section, transcripts
 
@@ -122,14 +123,7 @@ def insert_ticket(
         protocol=ticket.protocol,
         idempotency_key=key,
         call_sid=call_sid,
-        line=ticket.line,
-        topic=ticket.topic,
-        subject=ticket.subject,
-        description=ticket.description,
-        phone=ticket.phone,
-        email=ticket.email,
-        platform=ticket.platform,
-        priority=rules.priority(ticket),
+        **(shared_fields(ticket) | {"priority": rules.priority(ticket)}),
         status=Status.OPEN.value,
         status_since=now,
         created_at=now,

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 Priority = Literal["low", "normal", "high", "urgent"]
 
@@ -61,6 +61,24 @@ class NewTicket:
     attachments: tuple[Attachment, ...] = ()
     follows: str | None = None  # protocol of the resolved ticket this one follows up
     platform: str | None = None  # the customer's platform and version, when known
+
+
+#: What a caller's request, a ``NewTicket`` and a stored ticket row all carry, by name.
+SHARED_FIELDS = (
+    "subject",
+    "description",
+    "line",
+    "topic",
+    "phone",
+    "email",
+    "priority",
+    "platform",
+)
+
+
+def shared_fields(source: object) -> dict[str, Any]:
+    """``source``'s shared fields, to build another of the three shapes from it."""
+    return {name: getattr(source, name) for name in SHARED_FIELDS}
 
 
 @dataclass(frozen=True, slots=True)
