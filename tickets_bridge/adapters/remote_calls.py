@@ -10,6 +10,7 @@ to the adapter, which knows what a 400 or a 404 means for each call.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -99,6 +100,17 @@ def json_body(response: httpx.Response) -> Any:
         return response.json()
     except ValueError:
         return None
+
+
+def instant(value: Any) -> datetime | None:
+    """An ISO-8601 time with its offset (``Z`` too) from a JSON answer; None for anything else."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
 
 
 def _path(url: str) -> str:

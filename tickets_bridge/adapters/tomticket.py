@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from tickets_bridge.adapters.environment import required
 from tickets_bridge.adapters.remote_calls import excerpt, json_body, masked, rejected, send
 from tickets_bridge.adapters.ticket_text import ticket_text
 from tickets_bridge.store import (
@@ -93,15 +94,13 @@ class TomTicketStore:
     def from_env(cls, environ: Mapping[str, str], client: httpx.Client) -> TomTicketStore:
         """From ``TOMTICKET_TOKEN``, ``TOMTICKET_DEPARTMENT_ID``, ``TOMTICKET_CATEGORY_ID``,
         ``TOMTICKET_LINE_DEPARTMENTS`` (``erp=ID,nfe=ID``) and ``TOMTICKET_URL``."""
-        missing = [
-            name for name in ("TOMTICKET_TOKEN", "TOMTICKET_DEPARTMENT_ID") if not environ.get(name)
-        ]
-        if missing:
-            raise ValueError(f"the TomTicket store needs {', '.join(missing)}")
+        token, department_id = required(
+            environ, "TomTicket", "TOMTICKET_TOKEN", "TOMTICKET_DEPARTMENT_ID"
+        )
         pairs = [p.split("=", 1) for p in environ.get("TOMTICKET_LINE_DEPARTMENTS", "").split(",")]
         return cls(
-            environ["TOMTICKET_TOKEN"],
-            environ["TOMTICKET_DEPARTMENT_ID"],
+            token,
+            department_id,
             client,
             category_id=environ.get("TOMTICKET_CATEGORY_ID") or None,
             line_departments={k.strip(): v.strip() for k, v in (p for p in pairs if len(p) == 2)},

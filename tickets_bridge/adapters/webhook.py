@@ -24,13 +24,13 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 import httpx
 
 from hours.clock import Clock, require_aware, utc_now
-from tickets_bridge.adapters.remote_calls import json_body, rejected, send
+from tickets_bridge.adapters.environment import required
+from tickets_bridge.adapters.remote_calls import instant, json_body, rejected, send
 from tickets_bridge.store import (
     Comment,
     NewTicket,
@@ -85,14 +85,8 @@ class WebhookStore:
     @classmethod
     def from_env(cls, environ: Mapping[str, str], client: httpx.Client) -> WebhookStore:
         """From ``TICKETS_WEBHOOK_URL`` and ``TICKETS_WEBHOOK_SECRET``."""
-        missing = [
-            name
-            for name in ("TICKETS_WEBHOOK_URL", "TICKETS_WEBHOOK_SECRET")
-            if not environ.get(name)
-        ]
-        if missing:
-            raise ValueError(f"the webhook store needs {', '.join(missing)}")
-        return cls(environ["TICKETS_WEBHOOK_URL"], environ["TICKETS_WEBHOOK_SECRET"], client)
+        url, secret = required(environ, "webhook", "TICKETS_WEBHOOK_URL", "TICKETS_WEBHOOK_SECRET")
+        return cls(url, secret, client)
 
     # -- TicketStore ---------------------------------------------------------
 
@@ -219,7 +213,7 @@ def _summary(item: Any, remote_id: str | None) -> TicketSummary | None:
     if not isinstance(item, Mapping):
         return None
     found_id = item.get("id", remote_id)
-    updated_at = _instant(item.get("updated_at"))
+    updated_at = instant(item.get("updated_at"))
     if found_id is None or updated_at is None:
         return None
     word = str(item.get("status", "")).casefold()
@@ -231,19 +225,9 @@ def _summary(item: Any, remote_id: str | None) -> TicketSummary | None:
         protocol=_text(item.get("protocol")),
         subject=_text(item.get("subject")) or "",
         line=_text(item.get("line")),
-        due_at=_instant(item.get("due_at")),
+        due_at=instant(item.get("due_at")),
     )
 
 
 def _text(value: Any) -> str | None:
     return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
-
-
-def _instant(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None

@@ -28,14 +28,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import phonenumbers
 
 from hours.clock import Clock, require_aware, utc_now
-from tickets_bridge.adapters.remote_calls import json_body, rejected, send
+from tickets_bridge.adapters.environment import required
+from tickets_bridge.adapters.remote_calls import instant, json_body, rejected, send
 from tickets_bridge.adapters.ticket_text import ticket_text
 from tickets_bridge.store import (
     Comment,
@@ -100,16 +101,10 @@ class ZendeskStore:
     @classmethod
     def from_env(cls, environ: Mapping[str, str], client: httpx.Client) -> ZendeskStore:
         """From ``ZENDESK_URL``, ``ZENDESK_EMAIL`` and ``ZENDESK_API_TOKEN``."""
-        missing = [
-            name
-            for name in ("ZENDESK_URL", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN")
-            if not environ.get(name)
-        ]
-        if missing:
-            raise ValueError(f"the Zendesk store needs {', '.join(missing)}")
-        return cls(
-            environ["ZENDESK_URL"], environ["ZENDESK_EMAIL"], environ["ZENDESK_API_TOKEN"], client
+        url, email, token = required(
+            environ, "Zendesk", "ZENDESK_URL", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN"
         )
+        return cls(url, email, token, client)
 
     # -- TicketStore ---------------------------------------------------------
 
@@ -355,7 +350,7 @@ def _summary(ticket: Mapping[str, Any]) -> TicketSummary:
     line = next(
         (t[len(LINE_TAG) :] for t in tags if isinstance(t, str) and t.startswith(LINE_TAG)), None
     )
-    updated_at = _instant(ticket.get("updated_at")) or _instant(ticket.get("created_at"))
+    updated_at = instant(ticket.get("updated_at")) or instant(ticket.get("created_at"))
     if updated_at is None:
         raise StoreUnavailable(f"Zendesk answered ticket {ticket.get('id')} without its times")
     return TicketSummary(
@@ -366,18 +361,8 @@ def _summary(ticket: Mapping[str, Any]) -> TicketSummary:
         protocol=ticket.get("external_id") if isinstance(ticket.get("external_id"), str) else None,
         subject=str(ticket.get("subject") or ""),
         line=line,
-        due_at=_instant(ticket.get("due_at")),
+        due_at=instant(ticket.get("due_at")),
     )
-
-
-def _instant(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
 
 
 def _dict(body: Any, key: str) -> Any:
