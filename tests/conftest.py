@@ -300,10 +300,13 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 def make_app(settings: Settings, clock: SettableClock) -> Iterator[Callable[..., Flask]]:
     """``make_app(**changes)``: the app on the test database, with the shipped menu
     live unless a version was published first; ``changes`` are settings fields, and
-    ``menu_refresh_seconds`` is passed to ``create_app``. Closed after the test."""
+    ``menu_refresh_seconds`` and ``start_background`` are passed to ``create_app``.
+    Closed after the test."""
     apps: list[Flask] = []
 
-    def build(*, menu_refresh_seconds: float = 1.0, **changes: object) -> Flask:
+    def build(
+        *, menu_refresh_seconds: float = 1.0, start_background: bool = True, **changes: object
+    ) -> Flask:
         configured = settings.model_copy(update=changes)
         migrate_and_publish_if_none(
             configured.database_url,
@@ -312,7 +315,12 @@ def make_app(settings: Settings, clock: SettableClock) -> Iterator[Callable[...,
             OPEN_INSTANT,
             validate=lambda text: load_menu(text, "menus.yaml"),
         )
-        app = create_app(configured, clock=clock, menu_refresh_seconds=menu_refresh_seconds)
+        app = create_app(
+            configured,
+            clock=clock,
+            menu_refresh_seconds=menu_refresh_seconds,
+            start_background=start_background,
+        )
         apps.append(app)
         return app
 

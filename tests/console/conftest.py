@@ -3,57 +3,36 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from hours.clock import SettableClock
-from ivr.app import close_app, create_app
 from ivr.menus.loader import load_menu
 from ivr.settings import Settings
 from ivr.storage.accounts import add_user
 from ivr.storage.db import open_session
-from ivr.storage.menu_versions import migrate_and_publish_if_none
-from tests.web.conftest import AUTH_TOKEN, OPEN_INSTANT, SHIPPED_MENU
+from tests.conftest import OPEN_INSTANT, SHIPPED_MENU
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def clock() -> SettableClock:
-    return SettableClock(OPEN_INSTANT)
+def settings(settings: Settings) -> Settings:
+    """The root fixture's settings with the console's own secret key."""
+    return settings.model_copy(update={"secret_key": "console-test-secret"})
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        database_url=database_url,
-        menus_path=str(SHIPPED_MENU),
-        twilio_auth_token=AUTH_TOKEN,
-        secret_key="console-test-secret",
-        var_dir=tmp_path / "var",
-    )
-
-
-@pytest.fixture
-def app(settings: Settings, clock: SettableClock) -> Iterator[Flask]:
-    migrate_and_publish_if_none(
-        settings.database_url,
-        lambda: SHIPPED_MENU.read_text(encoding="utf-8"),
-        "tests",
-        OPEN_INSTANT,
-        validate=lambda text: load_menu(text, "menus.yaml"),
-    )
+def app(make_app: Callable[..., Flask], settings: Settings) -> Flask:
+    """The root ``make_app``'s app, no background threads, with a supervisor and a viewer."""
+    app = make_app(start_background=False)
     with open_session(settings.database_url, write=True) as session:
         add_user(session, "ana", PASSWORD, "supervisor", OPEN_INSTANT)
         add_user(session, "vitor", PASSWORD, "viewer", OPEN_INSTANT)
         session.commit()
-    app = create_app(settings, clock=clock, start_background=False)
-    yield app
-    close_app(app)
+    return app
 
 
 def csrf_of(html: str) -> str:
