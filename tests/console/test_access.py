@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from click.testing import CliRunner
-from sqlalchemy import select
-
-from ivr.cli import main
 from ivr.storage.accounts import MAX_FAILURES_PER_ACCOUNT
-from ivr.storage.db import open_session
-from ivr.storage.models import AuditEntry, ConsoleUser
 from tests.console.conftest import PASSWORD, csrf_of, log_in
 
 
@@ -93,25 +87,6 @@ def test_webhooks_need_no_csrf_and_get_no_cookie(app):
     response = app.test_client().post("/voice/incoming", data={"CallSid": "CA1"})
     assert response.status_code == 403  # unsigned: refused by the signature check, not CSRF
     assert "Set-Cookie" not in response.headers
-
-
-def test_users_add_reads_the_password_from_stdin_and_hashes_it(settings, monkeypatch):
-    monkeypatch.setenv("IVR_DATABASE_URL", settings.database_url)
-    result = CliRunner().invoke(
-        main, ["users", "add", "bia", "--role", "viewer"], input="uma senha longa\n"
-    )
-    assert result.exit_code == 0, result.output
-    with open_session(settings.database_url) as session:
-        user = session.scalar(select(ConsoleUser).where(ConsoleUser.name == "bia"))
-        assert user.role == "viewer" and user.password_hash.startswith("scrypt:")
-        assert "uma senha longa" not in user.password_hash
-        assert session.scalar(select(AuditEntry).where(AuditEntry.action == "user.add"))
-    again = CliRunner().invoke(
-        main, ["users", "add", "bia", "--role", "viewer"], input="uma senha longa\n"
-    )
-    assert again.exit_code == 1 and "já existe" in again.output
-    short = CliRunner().invoke(main, ["users", "add", "caio", "--role", "viewer"], input="curta\n")
-    assert short.exit_code == 1 and "pelo menos" in short.output
 
 
 def test_audit_page_is_readable_by_viewers(viewer):

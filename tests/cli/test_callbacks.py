@@ -10,17 +10,16 @@ import pytest
 from click.testing import CliRunner
 
 from ivr.cli import main
+from tests.conftest import SHIPPED_MENU
 
-SHIPPED_MENU = Path(__file__).resolve().parents[2] / "menus.yaml"
 FRIDAY_18H = "2026-11-27T18:00-03:00"
 
 
 @pytest.fixture
-def ivr(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def ivr(runner: CliRunner, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("IVR_DATABASE_URL", database_url)
     monkeypatch.setenv("IVR_MENUS", str(SHIPPED_MENU))
-    runner = CliRunner()
 
     def run(*args: str, code: int = 0) -> str:
         result = runner.invoke(main, list(args))

@@ -8,23 +8,29 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner
 
+from hours.oracle import Hours
 from ivr.cli import main
 from ivr.storage.db import make_engine
 from tests.tickets_bridge.conftest import sp
 from tests.tickets_bridge.fake_store import RecordingStore, down
 from tickets_bridge.intake import TicketRequest, record_message, record_ticket
 from tickets_bridge.outbox import RelayPolicy, deliver_due
+from tickets_bridge.sql_store import TicketRules
 from tickets_bridge.store import DeliveryUncertain
 
 CALLER = "+5511912344321"
 T0 = sp(2026, 12, 1, 20)
 
 
+@pytest.fixture(scope="module")
+def rules() -> TicketRules:
+    return TicketRules(hours=Hours.from_config(None))
+
+
 @pytest.fixture
-def ivr(database_url, tmp_path, monkeypatch):
+def ivr(runner: CliRunner, database_url, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("IVR_DATABASE_URL", database_url)
-    runner = CliRunner()
 
     def run(*args: str, code: int = 0) -> str:
         result = runner.invoke(main, list(args))
