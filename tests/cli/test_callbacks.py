@@ -4,29 +4,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from ivr.cli import main
-from tests.conftest import SHIPPED_MENU
 
 FRIDAY_18H = "2026-11-27T18:00-03:00"
-
-
-@pytest.fixture
-def ivr(runner: CliRunner, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("IVR_DATABASE_URL", database_url)
-    monkeypatch.setenv("IVR_MENUS", str(SHIPPED_MENU))
-
-    def run(*args: str, code: int = 0) -> str:
-        result = runner.invoke(main, list(args))
-        assert result.exit_code == code, result.output
-        return result.output
-
-    return run
 
 
 def test_request_books_the_first_slot_and_says_when(ivr) -> None:

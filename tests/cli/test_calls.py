@@ -6,28 +6,13 @@ import json
 from datetime import timedelta
 
 import pytest
-from click.testing import CliRunner
 
-from ivr.cli import main
 from ivr.numbers import masked
 from ivr.simulator import Answer, InProcess, Phone
 from tests.web.conftest import AUTH_TOKEN, OPEN_INSTANT
 
 CALLER = "+5511912344321"
 HIDDEN = "91234"  # any part of the number before its last 4 digits
-
-
-@pytest.fixture
-def ivr(runner: CliRunner, cli_env, settings, monkeypatch):
-    """Run ``ivr …`` on the app's database, from an empty folder."""
-    monkeypatch.setenv("IVR_DATABASE_URL", settings.database_url)
-
-    def run(*args: str, code: int = 0) -> str:
-        result = runner.invoke(main, list(args))
-        assert result.exit_code == code, result.output
-        return result.output
-
-    return run
 
 
 @pytest.fixture

@@ -6,10 +6,8 @@ import json
 from datetime import timedelta
 
 import pytest
-from click.testing import CliRunner
 
 from hours.oracle import Hours
-from ivr.cli import main
 from ivr.storage.db import make_engine
 from tests.tickets_bridge.conftest import sp
 from tests.tickets_bridge.fake_store import RecordingStore, down
@@ -25,19 +23,6 @@ T0 = sp(2026, 12, 1, 20)
 @pytest.fixture(scope="module")
 def rules() -> TicketRules:
     return TicketRules(hours=Hours.from_config(None))
-
-
-@pytest.fixture
-def ivr(runner: CliRunner, database_url, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("IVR_DATABASE_URL", database_url)
-
-    def run(*args: str, code: int = 0) -> str:
-        result = runner.invoke(main, list(args))
-        assert result.exit_code == code, result.output
-        return result.output
-
-    return run
 
 
 @pytest.fixture
