@@ -3,8 +3,9 @@
 Representative flows run with every logger at DEBUG, the libraries' included:
 voicemails at night that become tickets and a follow-up, a protocol lookup,
 a daytime call through a spoken menu, callbacks booked at night (on the
-caller's own number, and on one typed on the keypad) dialed through the
-Twilio stand-in in the morning and answered, the worker's jobs (tickets delivered to the Zendesk
+caller's own number, and on one typed on the keypad) confirmed by SMS (one
+send failing first) and dialed through the Twilio stand-in in the morning
+and answered, the worker's jobs (tickets delivered to the Zendesk
 stand-in, once while it is down; status rules; retention), webhooks that
 fail (a bad signature, a state that cannot be read, a form without a
 caller), and /metrics. Every record, formatted with its traceback, and the
@@ -97,15 +98,23 @@ class Everything(logging.Handler):
 def every_log_line() -> Iterator[Everything]:
     handler = Everything()
     root = logging.getLogger()
-    levels = {name: logging.getLogger(name).level for name in logging.root.manager.loggerDict}
+    saved = {
+        name: (logger.level, logger.disabled)
+        for name in logging.root.manager.loggerDict
+        if isinstance(logger := logging.getLogger(name), logging.Logger)
+    }
     root_level = root.level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
     yield handler
     root.removeHandler(handler)
     root.setLevel(root_level)
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
+    # Every logger back as it was, and those made meanwhile to their default:
+    # the rest of the suite must not pay for DEBUG records.
+    for name in list(logging.root.manager.loggerDict):
+        logger = logging.getLogger(name)
+        logger.setLevel(saved.get(name, (logging.NOTSET, False))[0])
+        logger.disabled = saved.get(name, (logging.NOTSET, False))[1]
 
 
 def debug_everywhere() -> None:
@@ -147,6 +156,7 @@ def test_no_callers_number_in_logs_exceptions_or_metrics(
             twilio_number=SUPPORT,
             twilio_api_base_url=twilio_url,
             ticket_store="zendesk",
+            callback_sms=True,
             var_dir=tmp_path / "var",
         )
         migrate_and_publish_if_none(
@@ -170,6 +180,7 @@ def test_no_callers_number_in_logs_exceptions_or_metrics(
     lines = every_log_line.lines
     # The flows did log, at every level, errors with their tracebacks included.
     assert any("store unavailable" in line for line in lines)
+    assert any("callback SMS" in line and "not sent" in line for line in lines)
     assert any("voice webhook failed" in line and "Traceback" in line for line in lines)
     assert any(line.startswith("httpx INFO HTTP Request: GET") for line in lines)
     assert any(line.startswith("sqlalchemy.engine.Engine DEBUG Row") for line in lines)
@@ -202,7 +213,11 @@ def run_the_flows(
     typed = Phone(transport, TOKEN, caller=DAY_CALLER)
     keys = ["1", "2", TYPED_NUMBER.removeprefix("+55"), "1", "1"]
     assert typed.call([Answer(k) for k in keys]).ended == "hangup"
+    twilio.refuse_messages = [503]  # the first confirmation fails, and is tried again
+    jobs["callbacks-sms"]()
     clock.at = WEDNESDAY_9H
+    jobs["callbacks-sms"]()
+    assert sorted(m.form["To"] for m in twilio.messages) == [CALLBACK_CALLER, TYPED_NUMBER]
     jobs["callbacks-dispatcher"]()
     assert sorted(call.form["To"] for call in twilio.calls) == [CALLBACK_CALLER, TYPED_NUMBER]
     for placed in twilio.calls:
