@@ -9,6 +9,12 @@ lives in ``callback_slots`` and a place is taken with one conditional
 so processes booking at the same moment never overfill a slot. A number has
 at most one active callback per line (a unique ``active_key``).
 
+A caller waiting in a queue who asks to be called back without losing their
+place gets :func:`book_now`: no slot, due at once (or at the next opening),
+so the dispatcher, which takes due callbacks in ``scheduled_for`` order,
+dials it before any callback asked for later. Such a callback's slot has no
+length (``slot_end == slot_start``): it holds no place in a slot.
+
 Functions work inside the caller's session and flush; the caller commits.
 On SQLite, give them a session that begins with ``BEGIN IMMEDIATE``
 (``ivr.storage.db.BEGIN_IMMEDIATE``) so concurrent bookings queue instead
@@ -44,6 +50,7 @@ __all__ = [
     "When",
     "active_callback",
     "book",
+    "book_now",
     "cancel",
     "reschedule",
 ]
@@ -237,6 +244,37 @@ def _event(callback: Callback, at: datetime, kind: str, detail: str | None = Non
     callback.events.append(CallbackEvent(at=at, kind=kind, detail=detail))
 
 
+def _existing(
+    session: Session, line: str, number: str, source_call_sid: str | None
+) -> Callback | None:
+    """The booking this call already made (Twilio retried the webhook), if any;
+    :class:`AlreadyBooked` when the number has another active one on ``line``."""
+    if source_call_sid is not None:
+        again = session.scalar(select(Callback).where(Callback.source_call_sid == source_call_sid))
+        if again is not None:
+            return again
+    existing = active_callback(session, line, number)
+    if existing is not None:
+        raise AlreadyBooked(existing)
+    return None
+
+
+def _insert(session: Session, callback: Callback, line: str, number: str) -> Callback:
+    session.add(callback)
+    try:
+        session.flush()
+    except IntegrityError:
+        # Another process booked this number on this line a moment ago. The
+        # transaction is rolled back whole (the slot place with it): bookings
+        # run in a transaction of their own.
+        session.rollback()
+        raced = active_callback(session, line, number)
+        if raced is not None:
+            raise AlreadyBooked(raced) from None
+        raise
+    return callback
+
+
 def book(
     session: Session,
     calendar: Calendar,
@@ -263,13 +301,9 @@ def book(
     call the request was made in) makes it idempotent: the same call books once.
     ``confirm_by_sms`` leaves an SMS confirmation for the worker (``callbacks.sms``).
     """
-    if source_call_sid is not None:  # Twilio retried the webhook: the same booking
-        again = session.scalar(select(Callback).where(Callback.source_call_sid == source_call_sid))
-        if again is not None:
-            return again
-    existing = active_callback(session, line, number)
-    if existing is not None:
-        raise AlreadyBooked(existing)
+    again = _existing(session, line, number, source_call_sid)
+    if again is not None:
+        return again
     slot = take_slot(session, calendar, policy, line, now, when, at)
     callback = Callback(
         protocol=protocol,
@@ -288,19 +322,59 @@ def book(
         sms_status=SMS_PENDING if confirm_by_sms else None,
     )
     _event(callback, now, "booked", f"{author}: {slot.start.isoformat()}")
-    session.add(callback)
-    try:
-        session.flush()
-    except IntegrityError:
-        # Another process booked this number on this line a moment ago. The
-        # transaction is rolled back whole (the slot place with it): bookings
-        # run in a transaction of their own.
-        session.rollback()
-        raced = active_callback(session, line, number)
-        if raced is not None:
-            raise AlreadyBooked(raced) from None
-        raise
-    return callback
+    return _insert(session, callback, line, number)
+
+
+def book_now(
+    session: Session,
+    calendar: Calendar,
+    *,
+    line: str,
+    number: str,
+    protocol: str,
+    now: datetime,
+    reason: str | None = None,
+    source_call_sid: str | None = None,
+    confirm_by_sms: bool = False,
+) -> Callback:
+    """A callback for a caller who left the queue without losing their place.
+
+    Due at ``now`` (or at the line's next opening when it is closed), in no
+    slot: the dispatcher dials it as soon as the line can take a callback,
+    ahead of every callback asked for later. Same errors and idempotency as
+    :func:`book`; :class:`NoSlot` when the line never opens again.
+    """
+    require_aware(now, "now")
+    again = _existing(session, line, number, source_call_sid)
+    if again is not None:
+        return again
+    due = now if calendar.is_open(now) else calendar.next_opening(now)
+    if due is None or due >= now + HORIZON:
+        raise NoSlot(f"line {line!r} does not open again")
+    due = due.astimezone(UTC)
+    callback = Callback(
+        protocol=protocol,
+        number=number,
+        line=line,
+        reason=reason,
+        status=SCHEDULED,
+        active_key=active_key(line, number),
+        slot_start=due,
+        slot_end=due,  # no slot: nothing to give back
+        scheduled_for=due,
+        attempts=0,
+        source_call_sid=source_call_sid,
+        created_at=now,
+        updated_at=now,
+        sms_status=SMS_PENDING if confirm_by_sms else None,
+    )
+    _event(callback, now, "booked", f"caller, from the queue: {due.isoformat()}")
+    return _insert(session, callback, line, number)
+
+
+def holds_slot(callback: Callback) -> bool:
+    """The callback took a place in a slot (not one booked from the queue, not a retry)."""
+    return callback.attempts == 0 and callback.slot_end > callback.slot_start
 
 
 def finish(callback: Callback, status: str, now: datetime, detail: str | None = None) -> None:
@@ -319,7 +393,7 @@ def cancel(session: Session, callback: Callback, now: datetime, author: str) -> 
     """Cancel a callback that is still to be made; its slot place is given back."""
     if callback.status not in ACTIVE:
         raise NotActive(f"callback {callback.protocol} is {callback.status}")
-    if callback.status == SCHEDULED and callback.attempts == 0:
+    if callback.status == SCHEDULED and holds_slot(callback):
         _release(session, callback.line, callback.slot_start)
     finish(callback, CANCELLED, now, author)
     session.flush()
@@ -342,7 +416,7 @@ def reschedule(
         raise NotActive(f"callback {callback.protocol} is {callback.status}")
     with session.begin_nested():
         slot = take_slot(session, calendar, policy, callback.line, now, when, at)
-        if callback.attempts == 0:
+        if holds_slot(callback):
             _release(session, callback.line, callback.slot_start)
         callback.slot_start = slot.start.astimezone(UTC)
         callback.slot_end = slot.end.astimezone(UTC)

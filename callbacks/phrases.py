@@ -59,6 +59,21 @@ def written_slot(start: datetime, end: datetime, now: datetime) -> str:
     return f"{_day(start, local_now)}, entre {spoken_time(start)} e {spoken_time(end)}"
 
 
+def spoken_opening(start: datetime, now: datetime) -> str:
+    """``hoje, às 13h30``, ``amanhã, às 9h`` or ``na segunda-feira, 30 de novembro, às 9h``."""
+    local_now = now.astimezone(start.tzinfo)
+    at = (
+        f"às {spoken_time(start)}" if spoken_time(start) not in ("1h", "0h") else spoken_time(start)
+    )
+    days = (start.date() - local_now.date()).days
+    if days <= 0:
+        return f"hoje, {at}"
+    if days == 1:
+        return f"amanhã, {at}"
+    article = "no" if start.weekday() >= 5 else "na"
+    return f"{article} {_day(start, local_now)}, {at}"
+
+
 def confirmation_phrase(start: datetime, end: datetime, now: datetime) -> str:
     """The booking, said back: "Vamos ligar para você na segunda-feira, …, entre 9h e 9h30."."""
     return f"Vamos ligar para você {spoken_slot(start, end, now)}."

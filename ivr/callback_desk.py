@@ -15,7 +15,15 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from callbacks.booking import AlreadyBooked, NoSlot, When, active_callback, book, cancel
+from callbacks.booking import (
+    AlreadyBooked,
+    NoSlot,
+    When,
+    active_callback,
+    book,
+    book_now,
+    cancel,
+)
 from callbacks.dispatcher import LineSetup
 from callbacks.numbers import LineKind, NumberRefused, callback_number
 from ivr.callback_setup import line_setup
@@ -29,6 +37,9 @@ def _note(callback: Callback, tz: tzinfo, existing: bool = False) -> CallbackNot
     """The booking in the line's own zone: what the caller hears is its local time."""
     start, end = callback.slot_start.astimezone(tz), callback.slot_end.astimezone(tz)
     return CallbackNote(callback.protocol, start, end, existing)
+
+
+ASAP = "asap"  # CallbackRequest.when of a caller who left the queue
 
 
 def _mobile(number: str) -> bool:
@@ -63,19 +74,32 @@ class IvrCallbackDesk:
         with Session(self.writer) as session:
             protocol = next_protocol(session, now)
             try:
-                callback = book(
-                    session,
-                    setup.calendar,
-                    setup.policy,
-                    line=request.line,
-                    number=request.number,
-                    protocol=protocol,
-                    now=now,
-                    when=When(request.when),
-                    reason=name,
-                    source_call_sid=request.call_sid or None,
-                    confirm_by_sms=self.sms and _mobile(request.number),
-                )
+                if request.when == ASAP:
+                    callback = book_now(
+                        session,
+                        setup.calendar,
+                        line=request.line,
+                        number=request.number,
+                        protocol=protocol,
+                        now=now,
+                        reason=name,
+                        source_call_sid=request.call_sid or None,
+                        confirm_by_sms=self.sms and _mobile(request.number),
+                    )
+                else:
+                    callback = book(
+                        session,
+                        setup.calendar,
+                        setup.policy,
+                        line=request.line,
+                        number=request.number,
+                        protocol=protocol,
+                        now=now,
+                        when=When(request.when),
+                        reason=name,
+                        source_call_sid=request.call_sid or None,
+                        confirm_by_sms=self.sms and _mobile(request.number),
+                    )
             except AlreadyBooked as already:
                 note = _note(already.callback, setup.calendar.tz, True)
                 session.rollback()

@@ -124,6 +124,12 @@ class Keyboard:
     help="Announcements of the place in the queue heard before an agent answers (0: at once).",
 )
 @click.option(
+    "--queue-key",
+    default=None,
+    help="A key pressed at the first announcement in a queue (1: the callback that keeps "
+    "the caller's place).",
+)
+@click.option(
     "--replay", is_flag=True, help="Post every answer twice, as Twilio does when it retries."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the whole transcript as JSON.")
@@ -138,6 +144,7 @@ def call(
     no_answer,
     queue_position,
     agent_after,
+    queue_key,
     replay,
     as_json,
 ) -> None:
@@ -194,6 +201,7 @@ def call(
             agents_answer=not no_answer,
             queue_position=queue_position,
             agent_after=agent_after,
+            queue_key=queue_key,
             replay=replay,
         )
         if interactive:  # before the first prompt: which menu and closures are heard

@@ -95,6 +95,7 @@ class Enqueue:
     announce_every: int = 0
     music: str | None = None
     closes_at: int | None = None  # the line's closing time (Unix seconds): callers leave before
+    offer_callback: bool = False  # "digite 1 para receber o retorno sem perder a sua vez"
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,7 +90,9 @@ class CallbackRequest:
     call_sid: str  # a replayed request finds the same booking
     number: str  # E.164, already checked by ``callbacks.numbers``
     line: str
-    when: str  # ``callbacks.booking.When``: first_available, next_morning, next_afternoon
+    # ``callbacks.booking.When`` (first_available, next_morning, next_afternoon), or
+    # ``asap``: the caller left the queue and keeps their place (``book_now``)
+    when: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,7 +70,9 @@ Node kinds (``kind`` is required; every other field not listed is an error):
     number/sip (5-120, default 30); optional ``fallback``: NODE when nobody
     answers or the caller leaves the queue (without it: a pt-BR apology, then
     hang up); optional ``closing``: NODE for callers still waiting in the
-    queue when the line is about to close (default: ``fallback``).
+    queue when the line is about to close (default: ``fallback``); optional
+    ``callback``: a ``callback`` node for callers who press 1 while waiting
+    (called back as soon as an agent is likely free, their place kept).
 ``voicemail`` — ``say`` instructions (pt-BR default), ``max_length`` seconds
     (5-600, default 120), optional ``next`` after the recording (default:
     thank the caller and hang up). Records after a beep. When nothing is

@@ -112,7 +112,9 @@ def _reachable(doc: LintInput, sources: Iterable[str], *, flow_only: bool = Fals
 # Field names that name another node, to check the references of a node that
 # failed the schema (its model is not there to ask). A new kind with a new
 # target field adds the name here.
-TARGET_FIELDS = frozenset({"next", "after_retries", "fallback", "open", "closed", "back"})
+TARGET_FIELDS = frozenset(
+    {"next", "after_retries", "fallback", "open", "closed", "back", "closing", "callback"}
+)
 
 
 def _raw_targets(raw: Any, loc: Loc = ()) -> Iterable[tuple[Loc, str]]:
@@ -336,6 +338,21 @@ def check_person(doc: LintInput, report: Report) -> None:
         )
 
 
+def check_queue_callbacks(doc: LintInput, report: Report) -> None:
+    """A transfer's ``callback`` names a ``callback`` node: only it can book one."""
+    from ivr.menus.nodes.callback import CallbackNode
+    from ivr.menus.nodes.transfer import TransferNode
+
+    for node_id, node in doc.nodes.items():
+        target = node.callback if isinstance(node, TransferNode) else None
+        if target in doc.nodes and not isinstance(doc.nodes[target], CallbackNode):
+            report(
+                ("nodes", node_id, "callback"),
+                f"o nó {target!r} não é do tipo callback: quem digita 1 na fila "
+                "precisa de um nó que agende o retorno",
+            )
+
+
 MAX_PROMPT_SECONDS = 20
 MAX_OPTIONS = 5
 
@@ -425,6 +442,7 @@ RULES: list[Rule] = [
     check_ways_out,
     check_silent_loops,
     check_person,
+    check_queue_callbacks,
     check_announced_keys,
     check_prompt_length,
     check_option_count,

@@ -54,6 +54,7 @@ class Turn:
         "nothing_recorded",
         "outcome",
         "path",
+        "queue_callback",
         "recorded",
         "recording",
         "schedule",
@@ -90,6 +91,7 @@ class Turn:
         self.timed_out_at: str | None = None  # menu the caller left in silence
         self.recorded = False  # a voicemail was recorded during this step
         self.booked = False  # a callback was booked (or kept) during this step
+        self.queue_callback = False  # the caller left a queue for a callback (keeps the place)
         self.nothing_recorded: str | None = None  # voicemail node that got no message
 
     # --- states and prompts -------------------------------------------------

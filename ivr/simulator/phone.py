@@ -13,7 +13,10 @@ further each time; then an agent answers, talks, and hangs up, and Twilio
 requests the ``<Enqueue>`` action (``QueueResult=bridged``): the caller,
 still on the line, hears what comes after (the survey). A ``<Leave>`` in a
 wait answer (closing time) takes the caller out at once
-(``QueueResult=leave``). With ``replay``, every answer the caller gives is
+(``QueueResult=leave``); so does pressing ``queue_key`` at the first wait
+answer that listens for a key (the callback that keeps the caller's place).
+Nobody answering is a full queue (``QueueResult=queue-full``): Twilio
+reports ``leave`` only after our own ``<Leave>``. With ``replay``, every answer the caller gives is
 posted twice, as Twilio does when it retries a request; the two answers
 must be the same TwiML.
 """
@@ -112,6 +115,7 @@ class Phone:
         queue_position: int = 1,
         agent_after: int = 0,
         replay: bool = False,
+        queue_key: str | None = None,
     ) -> None:
         self.transport = transport
         self.validator = RequestValidator(auth_token)
@@ -123,6 +127,7 @@ class Phone:
         self.queue_position = max(queue_position, 1)
         self.agent_after = max(agent_after, 0)  # wait announcements before an agent answers
         self.replay = replay
+        self.queue_key = queue_key  # pressed while waiting in a queue, once
 
     def call(
         self,
@@ -257,7 +262,7 @@ class Phone:
                 return None, {}
             answered = self.agents_answer and not left
             result = {
-                "QueueResult": "bridged" if answered else "leave",
+                "QueueResult": "bridged" if answered else ("leave" if left else "queue-full"),
                 "QueueTime": str(waited or 30),
             }
         else:
@@ -279,7 +284,7 @@ class Phone:
 
         ``left`` is None when a wait answer ended the call (a hang-up, an error).
         """
-        position, waited = self.queue_position, 0
+        position, waited, pressed = self.queue_position, 0, False
         rounds = self.agent_after if wait_url else 0
         for _round in range(rounds):
             params = self.base_params(transcript.call_sid, "in-progress") | {
@@ -301,8 +306,27 @@ class Phone:
                     waited += MUSIC_SECONDS if verb.tag == "Play" else 0
                 elif verb.tag == "Pause":
                     waited += int(verb.get("length") or 1)
-                elif verb.tag == "Gather":  # the caller keeps waiting without a key
+                elif verb.tag == "Gather":
                     turn.heard.extend(_spoken(c) for c in verb if c.tag in ("Say", "Play"))
+                    waited += sum(
+                        MUSIC_SECONDS if c.tag == "Play" else int(c.get("length") or 1)
+                        for c in verb
+                        if c.tag in ("Play", "Pause")
+                    )
+                    if self.queue_key and not pressed:  # else the caller waits without a key
+                        pressed = True
+                        turn.answer = {"digits": self.queue_key}
+                        keyed = params | {"Digits": self.queue_key}
+                        relative, code, body = self.signed_post(verb.get("action") or "", keyed)
+                        turn = Exchange(url=relative, params=keyed, status=code, twiml=body)
+                        transcript.turns.append(turn)
+                        if code != 200:
+                            transcript.ended = f"http-{code}"
+                            return waited, None
+                        if any(v.tag == "Leave" for v in ET.fromstring(body)):
+                            turn.heard.append("[sai da fila]")
+                            return waited, True
+                        break
                 elif verb.tag == "Leave":
                     turn.heard.append("[sai da fila]")
                     return waited, True

@@ -11,6 +11,7 @@ A scenario file::
         agents_answer: true               # optional; false: nobody picks up
         queue_position: 3                 # optional: the caller's place on entering a queue
         agent_after: 3                    # optional: wait announcements before an agent answers
+        queue_key: "1"                    # optional: pressed at the first wait announcement
         replay: true                      # optional: every answer posted twice (Twilio's retry)
         expect:
           hears: ["Você escolheu ERP Retaguarda"]  # said, in this order (substrings)
@@ -56,6 +57,7 @@ class Scenario(BaseModel):
     agents_answer: bool = True
     queue_position: int = Field(default=1, ge=1, le=99)
     agent_after: int = Field(default=0, ge=0, le=30)
+    queue_key: str | None = Field(default=None, pattern=r"^[0-9*#]$")
     replay: bool = False
     expect: Expectation
 
@@ -169,6 +171,7 @@ def run_scenarios(
             agents_answer=scenario.agents_answer,
             queue_position=scenario.queue_position,
             agent_after=scenario.agent_after,
+            queue_key=scenario.queue_key,
             replay=scenario.replay,
         )
         transcript = phone.call([Answer.parse(token) for token in scenario.keys.split()])

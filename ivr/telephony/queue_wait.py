@@ -13,6 +13,12 @@ still has at least the difference ahead; and each caller ahead takes, on
 average, the average wait shared out over the queue. The larger of the two
 is rounded *up* to what a person would say ("cerca de 5 minutos", "cerca de
 meia hora"), never down.
+
+Where the transfer offers a callback, each round is a ``<Gather>`` that
+also says "Se preferir, digite 1 para receber o retorno sem perder a sua
+vez."; Twilio posts the key to the same wait URL (``p=1``), and 1 answers
+``<Leave>``: the ``<Enqueue>`` action then takes the caller to the callback
+node (``ivr.menus.nodes.transfer``). Any other key just goes on waiting.
 """
 
 from __future__ import annotations
@@ -20,14 +26,16 @@ from __future__ import annotations
 import math
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from twilio.twiml.voice_response import VoiceResponse
+from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ivr.menus.nodes.transfer import CLOSING_NOTICE
 
 WAIT_PATH = "/voice/wait"
+
+CALLBACK_OFFER = "Se preferir, digite 1 para receber o retorno sem perder a sua vez."
 
 CLOSING = (
     "Atenção: o nosso atendimento de hoje está terminando e não conseguiremos "
@@ -125,6 +133,8 @@ class WaitSettings:
     every: int = 45
     music: str | None = None
     closes_at: int | None = None  # Unix seconds: from CLOSING_NOTICE before, callers leave
+    offer_callback: bool = False  # each round offers the callback that keeps the place
+    pressed: bool = False  # the request carries the key the caller pressed in a round
 
 
 def wait_url(settings: WaitSettings) -> str:
@@ -134,9 +144,11 @@ def wait_url(settings: WaitSettings) -> str:
     url = f"{WAIT_PATH}?e={settings.every}"
     if settings.closes_at is not None:
         url += f"&c={settings.closes_at}"
-    if not settings.music:
-        return url
-    return f"{url}&m={urlsafe_b64encode(settings.music.encode()).decode().rstrip('=')}"
+    if settings.offer_callback:
+        url += "&k=1"
+    if settings.music:
+        url += f"&m={urlsafe_b64encode(settings.music.encode()).decode().rstrip('=')}"
+    return f"{url}&p=1" if settings.pressed else url
 
 
 def parse_wait_query(query: str) -> WaitSettings:
@@ -154,6 +166,8 @@ def parse_wait_query(query: str) -> WaitSettings:
         every=min(int(every), 600) if every.isdecimal() else WaitSettings.every,
         music=music,
         closes_at=int(closes) if closes.isdecimal() and len(closes) <= 12 else None,
+        offer_callback=fields.get("k") == "1",
+        pressed=fields.get("p") == "1",
     )
 
 
@@ -173,12 +187,19 @@ class WaitAnnouncer:
         response.say(CLOSING, voice=voice, language=language)
         response.leave()
         self._closing = str(response)
+        leave = VoiceResponse()
+        leave.leave()
+        self._leave = str(leave)
 
     def answer(self, settings: WaitSettings, form: Mapping[str, str], now: float) -> str:
         """The answer at ``now`` (Unix seconds): the announcement, or at closing time the
         notice and <Leave> (the <Enqueue> action then takes the caller on)."""
         if settings.closes_at is not None and now >= settings.closes_at - CLOSING_NOTICE:
             return self._closing
+        if settings.pressed:
+            if form.get("Digits") == "1" and settings.offer_callback:
+                return self._leave  # the <Enqueue> action takes the caller to the callback
+            settings = replace(settings, pressed=False)  # another key: keep waiting
         position = _count(form, "QueuePosition")
         estimate = estimate_seconds(
             position,
@@ -192,10 +213,21 @@ class WaitAnnouncer:
 
     def _twiml(self, settings: WaitSettings, position: int, estimate: int | None) -> str:
         response = VoiceResponse()
+        round_: VoiceResponse | Gather = response
+        if settings.offer_callback:  # keys pressed at any moment of the round are heard
+            round_ = response.gather(
+                action=wait_url(replace(settings, pressed=True)),
+                method="POST",
+                num_digits=1,
+                timeout=1,
+                input="dtmf",
+            )
         if position > 0 and settings.every > 0:
-            response.say(wait_phrase(position, estimate), voice=self.voice, language=self.language)
+            round_.say(wait_phrase(position, estimate), voice=self.voice, language=self.language)
+        if settings.offer_callback:
+            round_.say(CALLBACK_OFFER, voice=self.voice, language=self.language)
         if settings.music:
-            response.play(settings.music)
+            round_.play(settings.music)
         else:
-            response.pause(length=max(settings.every, 5))
+            round_.pause(length=max(settings.every, 5))
         return str(response)

@@ -143,11 +143,11 @@ class Renderer:
                     dial.sip(action.sip)
                 else:
                     dial.number(action.number)
-            case Enqueue(queue, then, every, music, closes_at):
+            case Enqueue(queue, then, every, music, closes_at, offer):
                 kwargs: dict[str, object] = {}
-                if every or music or closes_at is not None:  # else Twilio's own hold music
+                if every or music or closes_at is not None or offer:  # else Twilio's hold music
                     kwargs = {
-                        "wait_url": wait_url(WaitSettings(every, music, closes_at)),
+                        "wait_url": wait_url(WaitSettings(every, music, closes_at, offer)),
                         "wait_url_method": "POST",
                     }
                 response.enqueue(queue, action=state_url(then, step), method="POST", **kwargs)

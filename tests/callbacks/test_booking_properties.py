@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from callbacks.booking import HORIZON, NoSlot, When, book
+from callbacks.booking import HORIZON, NoSlot, When, book, book_now
 from callbacks.policy import CallbackPolicy
 from hours.calendar import Calendar
 from ivr.storage.db import BEGIN_IMMEDIATE, make_engine
@@ -105,3 +105,48 @@ def test_every_booking_is_open_time_and_no_slot_exceeds_its_capacity(
             )
         )
     assert all(n <= per_slot for n in counts.values())
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    scenarios(),
+    st.lists(st.tuples(st.booleans(), st.integers(0, 3 * 24 * 60)), min_size=2, max_size=8),
+)
+def test_a_callback_from_the_queue_comes_before_every_callback_asked_for_later(
+    sqlite_engine: Engine, s: Scenario, asked: list[tuple[bool, int]]
+) -> None:
+    """In the dispatcher's order (``scheduled_for``, then id), a caller who left the queue
+    is called back before anyone who asked later, whatever the schedule and closures;
+    and never while the line is closed."""
+    calendar = Calendar(s.schedule, s.emergencies)
+    policy = CallbackPolicy()
+    line = uuid.uuid4().hex[:12]
+    now = s.at
+    made: list[tuple[int, bool, int, object]] = []
+    with Session(sqlite_engine) as session:
+        for i, (from_queue, minutes_later) in enumerate(asked):
+            now = now + timedelta(minutes=minutes_later)
+            number, protocol = f"+55119{i:08d}", uuid.uuid4().hex
+            try:
+                if from_queue:
+                    callback = book_now(
+                        session, calendar, line=line, number=number, protocol=protocol, now=now
+                    )
+                else:
+                    callback = book(
+                        session, calendar, policy, line=line, number=number, protocol=protocol,
+                        now=now,
+                    )  # fmt: skip
+            except NoSlot:
+                session.rollback()
+                continue
+            session.commit()
+            if from_queue:
+                assert callback.scheduled_for >= now.astimezone(UTC)
+                assert calendar.is_open(callback.scheduled_for)
+            made.append((i, from_queue, callback.id, callback.scheduled_for))
+    order = sorted(made, key=lambda m: (m[3], m[2]))
+    place = {m[0]: k for k, m in enumerate(order)}
+    for i, from_queue, _id, _due in made:
+        if from_queue:
+            assert all(place[i] < place[j] for j, *_ in made if j > i)

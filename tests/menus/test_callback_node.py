@@ -150,3 +150,43 @@ def test_a_callback_counts_as_a_way_to_a_person_and_its_line_must_exist():
     assert check_menu(MENU_TEXT, "m.yaml") == []
     problems = [str(p) for p in check_menu(MENU_TEXT.replace("line: erp", "line: erpp"), "m.yaml")]
     assert len(problems) == 1 and "linha de produto desconhecida 'erpp'" in problems[0]
+
+
+QUEUE_MENU_TEXT = """
+start: fila
+lines:
+  erp: {name: ERP, queue: suporte-erp}
+nodes:
+  fila:
+    kind: transfer
+    queue: suporte-erp
+    fallback: recado
+    callback: retorno
+  retorno:
+    kind: callback
+    line: erp
+    after_retries: recado
+  recado:
+    kind: voicemail
+"""
+
+
+def test_leaving_the_queue_by_pressing_1_keeps_the_place_and_skips_the_question_of_when():
+    menu = load_menu(QUEUE_MENU_TEXT)
+    ctx = CallContext(now=NOW, caller="+5511976543210")
+    first = engine.start(menu, 1, ctx)
+    enqueue = first.actions[-1]
+    assert enqueue.offer_callback is True  # type: ignore[union-attr]
+    left = engine.advance(menu, enqueue.then, CallerEvent(dial_status="leave"), ctx)  # type: ignore[union-attr]
+    assert left.path == ("retorno",)
+    assert said(left)[0] == "Certo, você saiu da fila sem perder a sua vez."
+    assert then(left).data == "oq"
+    # Queue full (nobody can take the call): the fallback, not a callback.
+    full = engine.advance(menu, enqueue.then, CallerEvent(dial_status="queue-full"), ctx)  # type: ignore[union-attr]
+    assert full.path == ("recado",)
+
+
+def test_a_transfers_callback_must_be_a_callback_node():
+    text = QUEUE_MENU_TEXT.replace("    callback: retorno\n", "    callback: recado\n")
+    problems = [str(p) for p in check_menu(text, "m.yaml")]
+    assert any("o nó 'recado' não é do tipo callback" in p for p in problems), problems

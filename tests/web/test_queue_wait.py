@@ -49,29 +49,29 @@ def test_a_caller_third_in_line_hears_the_place_and_wait_then_silence(app, phone
 
     # Callers lately waited 4 min on average; this one has waited 1 min, 5 in the queue.
     answer = waiting(phone, wait_url, position=3, waited=60, average=240, size=5)
-    say = answer.find("Say")
+    say = answer.find(".//Say")
     assert say.text == "Você é o terceiro da fila. A espera estimada é de cerca de 3 minutos."
     assert say.get("language") == "pt-BR"
-    assert answer.find("Pause").get("length") == "40"  # the erp line's interval
+    assert answer.find(".//Pause").get("length") == "40"  # the erp line's interval
 
     # Twilio asks again: the caller moved up.
     answer = waiting(phone, wait_url, position=1, waited=150, average=240, size=3)
-    assert answer.find("Say").text.startswith("Você é o próximo da fila.")
+    assert answer.find(".//Say").text.startswith("Você é o próximo da fila.")
 
 
 def test_a_line_with_music_plays_it_between_announcements(app, phone):
     enqueue = enqueue_for(app, phone, "pdv")
     answer = waiting(phone, enqueue.get("waitUrl"), position=12, waited=0, average=1500, size=20)
-    assert answer.find("Say").text == (
+    assert answer.find(".//Say").text == (
         "Você é o décimo segundo da fila. A espera estimada é de cerca de 25 minutos."
     )
-    assert answer.find("Play").text == MUSIC
+    assert answer.find(".//Play").text == MUSIC
 
 
 def test_without_any_history_the_caller_is_not_given_a_made_up_time(app, phone):
     enqueue = enqueue_for(app, phone, "erp")
     answer = waiting(phone, enqueue.get("waitUrl"), position=2, waited=0, average=0, size=2)
-    text = answer.find("Say").text
+    text = answer.find(".//Say").text
     assert text.startswith("Você é o segundo da fila.")
     assert "minuto" not in text
 
@@ -91,7 +91,9 @@ def test_garbage_in_the_form_still_gets_music_not_an_error(app, phone):
     _path, status, body = phone.signed_post(enqueue.get("waitUrl"), params)
     assert status == 200
     root = ET.fromstring(body)
-    assert root.find("Say") is None and root.find("Pause") is not None
+    said = [say.text for say in root.iter("Say")]
+    assert not any("fila" in text and "Você" in text for text in said)  # no made-up place
+    assert root.find(".//Pause") is not None
 
 
 def test_a_caller_still_waiting_at_17h28_is_told_and_taken_to_leave_a_message(app, phone, clock):
@@ -103,7 +105,7 @@ def test_a_caller_still_waiting_at_17h28_is_told_and_taken_to_leave_a_message(ap
 
     clock.at = datetime(2026, 11, 24, 17, 28, tzinfo=SAO_PAULO)
     answer = waiting(phone, enqueue.get("waitUrl"), position=2, waited=540, average=240, size=2)
-    assert "atendimento de hoje está terminando" in answer.find("Say").text
+    assert "atendimento de hoje está terminando" in answer.find(".//Say").text
     assert answer.find("Leave") is not None  # nobody is left in the queue after closing
 
     # Twilio then posts the <Enqueue> action: the caller is offered the next business day.
@@ -119,9 +121,9 @@ def test_a_caller_still_waiting_at_17h28_is_told_and_taken_to_leave_a_message(ap
     assert root.find("Record") is not None
 
 
-def test_a_caller_who_leaves_the_queue_in_the_afternoon_hears_the_agents_are_busy(app, phone):
+def test_a_caller_the_full_queue_turns_away_in_the_afternoon_hears_the_agents_are_busy(app, phone):
     enqueue = enqueue_for(app, phone, "erp")  # 10:00, hours before closing
-    params = phone.base_params("CA" + "7" * 32, "in-progress") | {"QueueResult": "leave"}
+    params = phone.base_params("CA" + "7" * 32, "in-progress") | {"QueueResult": "queue-full"}
     _path, status, body = phone.signed_post(enqueue.get("action"), params)
     assert status == 200
     text = " ".join(say.text for say in ET.fromstring(body).iter("Say"))

@@ -21,18 +21,24 @@ The steps, each one request (the phase and the number ride in
 
 The callback goes on the product line chosen so far, else on ``line``. The
 linter counts a callback as a way to a person: an agent calls back.
+
+Reached from a queue (a transfer's ``callback``: the caller pressed 1
+while waiting), the caller keeps their place: there is no question of when,
+the callback is due at once and dialed ahead of every callback asked for
+later (``callbacks.booking.book_now``).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import Field
 
 from callbacks.numbers import CallbackNumber, NumberRefused, Refusal, callback_number
-from callbacks.phrases import confirmation_phrase, existing_phrase, spoken_phone
+from callbacks.phrases import confirmation_phrase, existing_phrase, spoken_opening, spoken_phone
 from ivr.menus.actions import CallState, Gather, Outcome, Pause, Redirect, Say
 from ivr.menus.context import CallbackNote, CallbackRequest, CallerEvent
 from ivr.menus.nodes.base import Ident, Loc, NodeKind, NodeModel, PromptText
@@ -68,11 +74,26 @@ UNAVAILABLE = "Desculpe, não conseguimos agendar o retorno agora."
 INVALID = "Desculpe, essa opção não é válida."
 NO_INPUT = "Desculpe, não recebemos nenhuma resposta."
 GOODBYE = "Obrigado por ligar. Até logo!"
+FROM_QUEUE = "Certo, você saiu da fila sem perder a sua vez."
+BOOKED_FROM_QUEUE = "Pronto! Vamos ligar para você assim que um atendente estiver livre."
+ASAP = "asap"
 
 WHEN_KEYS = {"1": "first_available", "2": "next_morning", "3": "next_afternoon"}
 
-# Phases, the first letter of ``CallState.data``; the number's national digits follow.
+# Phases, the first letter of ``CallState.data``; then ``q`` when the caller left a
+# queue, then the number's national digits.
 OFFER, TYPING, CONFIRMING, EXISTING, CHOOSING = "o", "n", "c", "e", "w"
+QUEUE = "q"
+
+
+def _data(phase: str, queue: bool, number: CallbackNumber | None = None) -> str:
+    return phase + (QUEUE if queue else "") + (number.national if number is not None else "")
+
+
+def _parse(data: str) -> tuple[str, bool, str]:
+    """(phase, from a queue, the number's national digits)."""
+    queue = data[1:2] == QUEUE
+    return data[:1], queue, data[2:] if queue else data[1:]
 
 
 class CallbackNode(NodeModel):
@@ -109,9 +130,9 @@ def _own_number(caller: str) -> CallbackNumber | None:
         return None
 
 
-def _number_of(data: str) -> CallbackNumber | None:
+def _number_of(digits: str) -> CallbackNumber | None:
     try:
-        return callback_number("+55" + data[1:]) if len(data) > 1 else None
+        return callback_number("+55" + digits) if digits else None
     except NumberRefused:
         return None
 
@@ -139,19 +160,25 @@ def _ask(
     turn.actions.append(Redirect(then))  # silence comes back to us
 
 
-def _ask_number(node: CallbackNode, node_id: str, turn: Turn, lead: str, attempt: int) -> None:
+def _ask_number(
+    node: CallbackNode, node_id: str, turn: Turn, lead: str, attempt: int, queue: bool
+) -> None:
     text = ASK_NUMBER if attempt == 1 else ASK_AGAIN
-    _ask(node_id, turn, TYPING, [lead, text], attempt, digits=None, timeout=node.timeout)
+    data = _data(TYPING, queue)
+    _ask(node_id, turn, data, [lead, text], attempt, digits=None, timeout=node.timeout)
 
 
 def enter(node: CallbackNode, node_id: str, turn: Turn) -> None:
-    intro = turn.render(node.say) if node.say is not None else ""
+    queue = turn.queue_callback
+    intro = FROM_QUEUE if queue else ""
+    if node.say is not None:
+        intro = f"{intro} {turn.render(node.say)}".strip()
     own = _own_number(turn.ctx.caller)
     if own is None:
-        _ask_number(node, node_id, turn, f"{intro} {NO_CALLER_ID}".strip(), 1)
+        _ask_number(node, node_id, turn, f"{intro} {NO_CALLER_ID}".strip(), 1, queue)
         return None
     offer = OWN_NUMBER.format(number=spoken_phone(own.e164))
-    _ask(node_id, turn, OFFER, [intro, offer])
+    _ask(node_id, turn, _data(OFFER, queue), [intro, offer])
     return None
 
 
@@ -177,7 +204,14 @@ def _first_sentence(text: str) -> str:
     return head + "." if dot else text
 
 
-def _typed(node: CallbackNode, node_id: str, state: CallState, event: CallerEvent, turn: Turn):
+def _typed(
+    node: CallbackNode,
+    node_id: str,
+    state: CallState,
+    event: CallerEvent,
+    turn: Turn,
+    queue: bool,
+) -> str | None:
     typed = (event.digits or "").replace("#", "").replace("*", "")
     try:
         number = callback_number(typed, turn.ctx.caller) if typed else None
@@ -188,17 +222,17 @@ def _typed(node: CallbackNode, node_id: str, state: CallState, event: CallerEven
             turn.say(_first_sentence(refused.message))
             turn.say(GAVE_UP)
             return node.after_retries
-        _ask_number(node, node_id, turn, refused.message, state.attempt + 1)
+        _ask_number(node, node_id, turn, refused.message, state.attempt + 1, queue)
         return None
     template = AREA_ASSUMED if number.area_code_assumed else CONFIRM
     text = template.format(number=spoken_phone(number.e164))
     # Keying again after a read-back counts as a try: the questions stay bounded.
-    _ask(node_id, turn, CONFIRMING + number.national, [text], state.attempt)
+    _ask(node_id, turn, _data(CONFIRMING, queue, number), [text], state.attempt)
     return None
 
 
 def _number_known(
-    node: CallbackNode, node_id: str, turn: Turn, number: CallbackNumber
+    node: CallbackNode, node_id: str, turn: Turn, number: CallbackNumber, queue: bool
 ) -> str | None:
     """The number is settled: tell an existing booking, else ask when to call."""
     desk = turn.ctx.callbacks
@@ -212,16 +246,20 @@ def _number_known(
         turn.say(UNAVAILABLE)
         return node.after_retries
     if existing is not None:
-        _offer_existing(node_id, turn, number, existing)
+        _offer_existing(node_id, turn, number, existing, queue)
         return None
-    _ask(node_id, turn, CHOOSING + number.national, [WHEN])
+    if queue:  # no question of when: the caller keeps their place
+        return _book(node, node_id, turn, number, ASAP, queue)
+    _ask(node_id, turn, _data(CHOOSING, queue, number), [WHEN])
     return None
 
 
-def _offer_existing(node_id: str, turn: Turn, number: CallbackNumber, note: CallbackNote) -> None:
+def _offer_existing(
+    node_id: str, turn: Turn, number: CallbackNumber, note: CallbackNote, queue: bool
+) -> None:
     told = existing_phrase(note.start, note.end, turn.ctx.now)
     protocol = f"O protocolo é {spoken_protocol(note.protocol)}."
-    _ask(node_id, turn, EXISTING + number.national, [told, protocol, KEEP_OR_CANCEL])
+    _ask(node_id, turn, _data(EXISTING, queue, number), [told, protocol, KEEP_OR_CANCEL])
 
 
 def _done(node: CallbackNode, node_id: str, turn: Turn) -> str | None:
@@ -234,7 +272,7 @@ def _done(node: CallbackNode, node_id: str, turn: Turn) -> str | None:
 
 
 def _book(
-    node: CallbackNode, node_id: str, turn: Turn, number: CallbackNumber, when: str
+    node: CallbackNode, node_id: str, turn: Turn, number: CallbackNumber, when: str, queue: bool
 ) -> str | None:
     desk = turn.ctx.callbacks
     request = CallbackRequest(turn.ctx.call_sid, number.e164, _line(node, turn), when)
@@ -251,10 +289,15 @@ def _book(
         turn.say(NO_SLOT)
         return node.after_retries
     if note.existing:  # booked a moment ago, in another call
-        _offer_existing(node_id, turn, number, note)
+        _offer_existing(node_id, turn, number, note, queue)
         return None
     groups = spoken_protocol(note.protocol)
-    turn.say(confirmation_phrase(note.start, note.end, turn.ctx.now))
+    if when == ASAP and note.start <= turn.ctx.now + timedelta(minutes=1):
+        turn.say(BOOKED_FROM_QUEUE)
+    elif when == ASAP:  # the line is closed now: at its opening
+        turn.say(f"Vamos ligar para você {spoken_opening(note.start, turn.ctx.now)}.")
+    else:
+        turn.say(confirmation_phrase(note.start, note.end, turn.ctx.now))
     turn.actions.extend(
         (
             Say("Anote o número do protocolo:"),
@@ -270,30 +313,31 @@ def _book(
 def resume(
     node: CallbackNode, node_id: str, state: CallState, event: CallerEvent, turn: Turn
 ) -> str | None:
-    phase, key = state.data[:1], event.digits
+    phase, queue, digits = _parse(state.data)
+    key = event.digits
     if phase == TYPING:
-        return _typed(node, node_id, state, event, turn)
+        return _typed(node, node_id, state, event, turn, queue)
     if phase == OFFER:
         own = _own_number(turn.ctx.caller)
         if key == "1" and own is not None:
-            return _number_known(node, node_id, turn, own)
+            return _number_known(node, node_id, turn, own, queue)
         if key == "2" or own is None:
-            _ask_number(node, node_id, turn, "", 1)
+            _ask_number(node, node_id, turn, "", 1, queue)
             return None
         offer = OWN_NUMBER.format(number=spoken_phone(own.e164))
         return _retry(node, node_id, state, event, turn, [offer])
-    number = _number_of(state.data)
+    number = _number_of(digits)
     if number is None:  # never made by us: start over
-        _ask_number(node, node_id, turn, "", 1)
+        _ask_number(node, node_id, turn, "", 1, queue)
         return None
     if phase == CONFIRMING:
         if key == "1":
-            return _number_known(node, node_id, turn, number)
+            return _number_known(node, node_id, turn, number, queue)
         if key == "2":
             if state.attempt >= node.retries:
                 turn.say(GAVE_UP)
                 return node.after_retries
-            _ask_number(node, node_id, turn, "", state.attempt + 1)
+            _ask_number(node, node_id, turn, "", state.attempt + 1, queue)
             return None
         text = CONFIRM.format(number=spoken_phone(number.e164))
         return _retry(node, node_id, state, event, turn, [text])
@@ -317,9 +361,9 @@ def resume(
     if phase == CHOOSING:
         when = WHEN_KEYS.get(key or "")
         if when is not None:
-            return _book(node, node_id, turn, number, when)
+            return _book(node, node_id, turn, number, when, queue)
         return _retry(node, node_id, state, event, turn, [WHEN])
-    _ask_number(node, node_id, turn, "", 1)
+    _ask_number(node, node_id, turn, "", 1, queue)
     return None
 
 

@@ -12,6 +12,12 @@ so and taken out of it (``ivr.telephony.queue_wait``), then goes to
 ``closing`` (a callback or the voicemail for the next business day), or to
 ``fallback`` without one.
 
+With ``callback`` (a ``callback`` node), callers waiting in the queue are
+offered to press 1 and be called back without losing their place: the wait
+answer takes them out of the queue (``<Leave>``) and the call goes there.
+Our own ``<Leave>`` is the only way Twilio reports ``QueueResult=leave``, so
+a leave outside the closing notice is that request.
+
 When the caller has talked to someone and is still on the line once the
 agent hangs up, the call goes to the line's ``survey`` node when the line
 has one (``ivr.menus.nodes.survey``), else it ends. When the dial or the
@@ -87,6 +93,7 @@ class TransferNode(NodeModel):
     say: PromptText | None = None
     fallback: Ident | None = None
     closing: Ident | None = None  # callers still waiting at closing time (default: fallback)
+    callback: Ident | None = None  # a callback node: press 1 in the queue, keep the place
     timeout: int = Field(30, ge=5, le=120)  # seconds to ring a number or SIP address
 
     ends_call = True
@@ -117,6 +124,10 @@ class TransferNode(NodeModel):
             yield ("fallback",), self.fallback
         if self.closing is not None:
             yield ("closing",), self.closing
+
+    def choice_targets(self) -> Iterator[tuple[Loc, str]]:
+        if self.callback is not None:
+            yield ("callback",), self.callback
 
     def lines_used(self) -> Iterator[tuple[Loc, str]]:
         if self.line is not None and self.line != CURRENT:
@@ -185,6 +196,7 @@ def enter(node: TransferNode, node_id: str, turn: Turn) -> None:
             announce_every=wait.announce_every if wait else ANNOUNCE_EVERY,
             music=wait.music if wait else None,
             closes_at=_closes_at(turn),
+            offer_callback=node.callback is not None,
         )
     )
     return None
@@ -205,8 +217,12 @@ def resume(
             return survey
         turn.hang_up(outcome)
         return None
-    if status == "leave" and node.closing is not None and _closing_now(turn):
-        return node.closing  # taken out of the queue at closing time (see queue_wait)
+    if status == "leave" and _closing_now(turn):
+        if node.closing is not None:
+            return node.closing  # taken out of the queue at closing time (see queue_wait)
+    elif status == "leave" and node.callback is not None:
+        turn.queue_callback = True  # pressed 1 while waiting: called back, place kept
+        return node.callback
     if status == "hangup":  # the caller left the queue by hanging up: nobody to talk to
         turn.hang_up(Outcome("hung_up", node_id))
         return None
