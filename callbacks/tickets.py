@@ -37,7 +37,7 @@ def failure_ticket(hours_of: HoursOf, store: str) -> Callable[[Session, Callback
             line=callback.line,
             phone=callback.number,
         )
-        record, _created = open_ticket(
+        receipt = open_ticket(
             session,
             request,
             key=f"callback:{callback.protocol}",
@@ -45,6 +45,6 @@ def failure_ticket(hours_of: HoursOf, store: str) -> Callable[[Session, Callback
             store=store,
             rules=TicketRules(hours, line_schedules=schedules),
         )
-        return record.protocol
+        return receipt.protocol
 
     return open_for

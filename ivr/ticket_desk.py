@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import ColumnElement, Engine, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from ivr.menus.context import TicketNote, VoicemailTicket
@@ -39,6 +39,24 @@ def live_rules(versions: Any) -> TicketRules:
         hours=release.hours,
         line_schedules={name: line.schedule for name, line in lines.items() if line.schedule},
     )
+
+
+def _open_on(line_match: ColumnElement[bool]) -> Select[tuple[str]]:
+    """The caller's latest ticket not yet Resolvido, on a line (or on none)."""
+    return (
+        select(TicketRecord.protocol)
+        .where(
+            TicketRecord.phone == bindparam("phone"),
+            line_match,
+            TicketRecord.status != Status.RESOLVED.value,
+        )
+        .order_by(TicketRecord.id.desc())
+        .limit(1)
+    )
+
+
+_OPEN_ON_LINE = _open_on(TicketRecord.line == bindparam("line"))
+_OPEN_WITHOUT_LINE = _open_on(TicketRecord.line.is_(None))
 
 
 def _e164(caller: str) -> str | None:
@@ -69,18 +87,9 @@ class IvrTicketDesk:
         phone = _e164(caller)
         if phone is None:
             return None
-        line_match = TicketRecord.line.is_(None) if line is None else TicketRecord.line == line
-        with Session(self.engine) as session:
-            return session.scalar(
-                select(TicketRecord.protocol)
-                .where(
-                    TicketRecord.phone == phone,
-                    line_match,
-                    TicketRecord.status != Status.RESOLVED.value,
-                )
-                .order_by(TicketRecord.id.desc())
-                .limit(1)
-            )
+        query = _OPEN_WITHOUT_LINE if line is None else _OPEN_ON_LINE
+        with self.engine.connect() as connection:  # one indexed read: no ORM session
+            return connection.scalar(query, {"phone": phone, "line": line})
 
     def record_voicemail(self, message: VoicemailTicket, now: datetime) -> TicketNote:
         name = self.line_names().get(message.line or "", "") if message.line else ""

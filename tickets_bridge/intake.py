@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ivr.storage.db import BEGIN_IMMEDIATE
 from ivr.storage.ticket_tables import OutboxItem, TicketComment, TicketRecord
@@ -78,36 +78,46 @@ class Receipt:
     follows: str | None = None  # the Resolvido ticket this one follows up
 
 
-def _receipt(record: TicketRecord, created: bool) -> Receipt:
-    return Receipt(
-        protocol=record.protocol,
-        first_response_due=record.first_response_due,
-        created=created,
-        follows=record.follows.protocol if record.follows is not None else None,
-    )
+_FOLLOWED = aliased(TicketRecord)
+_BY_KEY = (
+    select(TicketRecord.protocol, TicketRecord.first_response_due, _FOLLOWED.protocol)
+    .outerjoin(_FOLLOWED, TicketRecord.follows_id == _FOLLOWED.id)
+    .where(TicketRecord.idempotency_key == bindparam("key"))
+)
+
+
+def made_by(session: Session, key: str) -> Receipt | None:
+    """The ticket ``key`` already made (a replayed request), or None."""
+    row = session.execute(_BY_KEY, {"key": key}).first()
+    if row is None:
+        return None
+    protocol, due, follows = row
+    return Receipt(protocol=protocol, first_response_due=due, created=False, follows=follows)
 
 
 def _enqueue(
     session: Session,
-    record: TicketRecord,
+    ticket_id: int,
+    store: str,
     key: str,
     now: datetime,
-    comment: TicketComment | None = None,
+    comment_id: int | None = None,
 ) -> None:
     """An outbox item for a remote store; the built-in store is the ticket's home already."""
-    if record.store == LOCAL_STORE:
+    if store == LOCAL_STORE:
         return
-    session.add(
-        OutboxItem(
-            ticket=record,
-            comment=comment,
-            idempotency_key=key,
-            store=record.store,
-            created_at=now,
-            attempts=0,
-            next_attempt_at=now,
-            dead=False,
-        )
+    session.execute(
+        insert(OutboxItem.__table__),
+        {
+            "ticket_id": ticket_id,
+            "comment_id": comment_id,
+            "idempotency_key": key,
+            "store": store,
+            "created_at": now,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "dead": False,
+        },
     )
 
 
@@ -121,11 +131,14 @@ def open_ticket(
     rules: TicketRules,
     call_sid: str | None = None,
     follows: str | None = None,
-) -> tuple[TicketRecord, bool]:
-    """Add the ticket and its outbox item to ``session``'s transaction; ``(row, created)``."""
-    existing = session.scalar(select(TicketRecord).where(TicketRecord.idempotency_key == key))
+) -> Receipt:
+    """Add the ticket and its outbox item to ``session``'s transaction.
+
+    The receipt says ``created=False`` when ``key`` had already made a ticket.
+    """
+    existing = made_by(session, key)
     if existing is not None:
-        return existing, False
+        return existing
     ticket = NewTicket(
         protocol=next_protocol(session, now),
         created_at=now,
@@ -133,20 +146,21 @@ def open_ticket(
         follows=follows,
         **shared_fields(request),
     )
-    record = insert_ticket(session, ticket, key=key, store=store, rules=rules, call_sid=call_sid)
-    _enqueue(session, record, key, now)
-    session.flush()
-    return record, True
+    row = insert_ticket(session, ticket, key=key, store=store, rules=rules, call_sid=call_sid)
+    _enqueue(session, row.id, store, key, now)
+    return Receipt(ticket.protocol, row.first_response_due, created=True, follows=follows)
 
 
 def _writer(engine: Engine) -> Engine:
     return engine.execution_options(**{BEGIN_IMMEDIATE: True})
 
 
-def _made_by(engine: Engine, key: str) -> Receipt | None:
+def _read_back(engine: Engine, key: str) -> Receipt:
     with Session(engine) as session:
-        record = session.scalar(select(TicketRecord).where(TicketRecord.idempotency_key == key))
-        return _receipt(record, False) if record is not None else None
+        receipt = made_by(session, key)
+    if receipt is None:  # pragma: no cover - only after an IntegrityError on the key
+        raise LookupError(key)
+    return receipt
 
 
 def record_ticket(
@@ -159,24 +173,20 @@ def record_ticket(
     rules: TicketRules,
     call_sid: str | None = None,
 ) -> Receipt:
-    """Open the ticket and commit it; the same ``key`` always gives back the same ticket."""
-    again = _made_by(engine, key)
-    if again is not None:  # a replayed request: read back, without taking the write lock
-        return again
+    """Open the ticket and commit it; the same ``key`` always gives back the same ticket.
+
+    One short transaction: a replayed request reads its ticket back inside
+    it and writes nothing.
+    """
     try:
         with Session(_writer(engine)) as session, session.begin():
-            record, created = open_ticket(
+            return open_ticket(
                 session, request, key=key, now=now, store=store, rules=rules, call_sid=call_sid
             )
-            return _receipt(record, created)
     except IntegrityError:
         # The same request raced us in another process (Twilio retried while we
         # were writing): the key is unique, so theirs is the ticket.
-        with Session(engine) as session:
-            record = session.scalars(
-                select(TicketRecord).where(TicketRecord.idempotency_key == key)
-            ).one()
-            return _receipt(record, False)
+        return _read_back(engine, key)
 
 
 def record_message(
@@ -193,21 +203,18 @@ def record_message(
 
     The comment carries the request's description and its attachments' links.
     """
-    again = _made_by(engine, key)
-    if again is not None:  # a replay of a message that opened a follow-up
-        return again
     with Session(_writer(engine)) as session, session.begin():
-        again = session.scalar(select(TicketRecord).where(TicketRecord.idempotency_key == key))
+        again = made_by(session, key)
         if again is not None:  # a replay of a message that opened a follow-up
-            return _receipt(again, False)
+            return again
         record = by_protocol(session, protocol)
         done = session.scalar(select(TicketComment).where(TicketComment.idempotency_key == key))
         if done is not None:
-            return _receipt(record, False)
+            return _receipt_of(record, False)
         try:
             comment = add_comment(session, record, _comment_of(request), now, key=key)
         except TicketClosed:
-            follow, _ = open_ticket(
+            return open_ticket(
                 session,
                 request,
                 key=key,
@@ -217,10 +224,18 @@ def record_message(
                 call_sid=call_sid,
                 follows=record.protocol,
             )
-            return _receipt(follow, True)
         session.flush()
-        _enqueue(session, record, key, now, comment)
-        return _receipt(record, True)
+        _enqueue(session, record.id, record.store, key, now, comment.id)
+        return _receipt_of(record, True)
+
+
+def _receipt_of(record: TicketRecord, created: bool) -> Receipt:
+    return Receipt(
+        protocol=record.protocol,
+        first_response_due=record.first_response_due,
+        created=created,
+        follows=record.follows.protocol if record.follows is not None else None,
+    )
 
 
 def _comment_of(request: TicketRequest) -> Comment:

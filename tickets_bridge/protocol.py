@@ -17,9 +17,10 @@ A protocol is 12 digits, typed on a keypad and read back to the caller::
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 from stdnum import verhoeff
 from stdnum.exceptions import ValidationError
@@ -69,13 +70,21 @@ def is_valid(text: str) -> bool:
     return True
 
 
-def _counter_insert(session: Session) -> object:
-    """``INSERT … ON CONFLICT DO NOTHING`` in the session's dialect (both have it)."""
-    if session.get_bind().dialect.name == "postgresql":
+@cache
+def _counter_upsert(dialect: str) -> Any:
+    """``INSERT … ON CONFLICT DO UPDATE … RETURNING``: the day's next value in one statement.
+
+    Both dialects have it; the row stays locked until the transaction ends.
+    """
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert(ProtocolCounter).on_conflict_do_nothing(index_elements=["day"])
+    table = ProtocolCounter.__table__
+    statement = insert(table).values(value=1)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.day], set_={"value": table.c.value + 1}
+    ).returning(table.c.value)
 
 
 def next_protocol(session: Session, now: datetime) -> str:
@@ -85,13 +94,8 @@ def next_protocol(session: Session, now: datetime) -> str:
     are handed out one at a time; a rolled-back ticket gives its number back.
     """
     day = now.astimezone(ZONE).strftime("%y%m%d")
-    session.execute(_counter_insert(session), {"day": day, "value": 0})  # type: ignore[arg-type]
-    value = session.execute(
-        update(ProtocolCounter)
-        .where(ProtocolCounter.day == day)
-        .values(value=ProtocolCounter.value + 1)
-        .returning(ProtocolCounter.value)
-    ).scalar_one()
+    upsert = _counter_upsert(session.get_bind().dialect.name)
+    value = session.execute(upsert, {"day": day}).scalar_one()
     if value >= 10**COUNTER_DIGITS:
         raise ProtocolsExhausted(f"no protocol numbers left for {day}")
     return with_check_digit(f"{day}{value:0{COUNTER_DIGITS}d}")

@@ -23,8 +23,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -108,6 +109,11 @@ def by_protocol(session: Session, protocol: str) -> TicketRecord:
     return record
 
 
+class Inserted(NamedTuple):
+    id: int
+    first_response_due: datetime
+
+
 def insert_ticket(
     session: Session,
     ticket: NewTicket,
@@ -116,45 +122,62 @@ def insert_ticket(
     store: str,
     rules: TicketRules,
     call_sid: str | None = None,
-) -> TicketRecord:
-    """Add the ticket to ``session`` as Aberto, with its due time, priority and history."""
+) -> Inserted:
+    """Insert the ticket as Aberto, with its due time, priority and history.
+
+    Plain INSERT statements in ``session``'s transaction, not ORM objects:
+    the voicemail step calls this while the caller waits, and the unit of
+    work costs several times the inserts themselves.
+    """
     now = ticket.created_at
-    record = TicketRecord(
-        protocol=ticket.protocol,
-        idempotency_key=key,
-        call_sid=call_sid,
-        **(shared_fields(ticket) | {"priority": rules.priority(ticket)}),
-        status=Status.OPEN.value,
-        status_since=now,
-        created_at=now,
-        updated_at=now,
-        first_response_due=rules.first_response_due(now, ticket.line),
-        store=store,
-        remote_id=ticket.protocol if store == "sql" else None,
-    )
-    record.attachments = [
-        TicketAttachment(url=a.url, kind=a.kind, duration=a.duration) for a in ticket.attachments
-    ]
-    if ticket.follows is not None:
-        old = by_protocol(session, ticket.follows)
-        record.follows = old
-        record.comments = _history(old, now)
-    session.add(record)
-    return record
-
-
-def _history(old: TicketRecord, now: datetime) -> list[TicketComment]:
-    """The resolved ticket's story, carried into its follow-up for the agent who picks it up."""
-    carried = [
-        TicketComment(
-            author=SYSTEM,
-            at=now,
-            text=f"Continuação do protocolo {old.protocol}: {old.subject}\n\n{old.description}",
-            public=False,
+    due = rules.first_response_due(now, ticket.line)
+    old = by_protocol(session, ticket.follows) if ticket.follows is not None else None
+    ticket_id = session.execute(
+        insert(TicketRecord.__table__).returning(TicketRecord.__table__.c.id),
+        {
+            "protocol": ticket.protocol,
+            "idempotency_key": key,
+            "call_sid": call_sid,
+            **shared_fields(ticket),
+            "priority": rules.priority(ticket),
+            "status": Status.OPEN.value,
+            "status_since": now,
+            "created_at": now,
+            "updated_at": now,
+            "first_response_due": due,
+            "store": store,
+            "remote_id": ticket.protocol if store == "sql" else None,
+            "follows_id": old.id if old is not None else None,
+        },
+    ).scalar_one()
+    if ticket.attachments:
+        session.execute(
+            insert(TicketAttachment.__table__),
+            [
+                {"ticket_id": ticket_id, "url": a.url, "kind": a.kind, "duration": a.duration}
+                for a in ticket.attachments
+            ],
         )
+    if old is not None:
+        session.execute(
+            insert(TicketComment.__table__),
+            [{"ticket_id": ticket_id, **row} for row in _history(old, now)],
+        )
+    return Inserted(ticket_id, due)
+
+
+def _history(old: TicketRecord, now: datetime) -> list[dict[str, object]]:
+    """The resolved ticket's story, carried into its follow-up for the agent who picks it up."""
+    carried: list[dict[str, object]] = [
+        {
+            "author": SYSTEM,
+            "at": now,
+            "text": f"Continuação do protocolo {old.protocol}: {old.subject}\n\n{old.description}",
+            "public": False,
+        }
     ]
     carried += [
-        TicketComment(author=c.author, at=c.at, text=c.text, public=c.public) for c in old.comments
+        {"author": c.author, "at": c.at, "text": c.text, "public": c.public} for c in old.comments
     ]
     return carried
 
