@@ -215,9 +215,11 @@ def take_slot(
     size = policy.slot_length
     if at is not None:
         require_aware(at, "at")
-        # the slot holding ``at``, or the first one after it; never one already begun
+        # the slot holding ``at``, or the first one after it; never one already begun.
+        # In UTC: wall-clock arithmetic in ``at``'s zone is off by an hour across a DST fold.
+        earliest = at.astimezone(UTC) - size + timedelta(microseconds=1)
         windows: Iterator[tuple[datetime, datetime]] = _windows(
-            calendar, When.FIRST_AVAILABLE, max(now, at - size + timedelta(microseconds=1))
+            calendar, When.FIRST_AVAILABLE, max(now.astimezone(UTC), earliest)
         )
     else:
         windows = _windows(calendar, when, now)
