@@ -53,6 +53,7 @@ from sqlalchemy.orm import Session
 from ivr.storage.db import BEGIN_IMMEDIATE
 from ivr.storage.ticket_tables import OutboxItem, TicketRecord
 from tickets_bridge.intake import new_ticket_of
+from tickets_bridge.sql_store import CUSTOMER
 from tickets_bridge.store import (
     Comment,
     DeliveryUncertain,
@@ -181,7 +182,11 @@ def _delivery(session: Session, item: OutboxItem) -> _Delivery:
     if item.comment is None:
         return _Delivery(ticket.protocol, item.idempotency_key, new_ticket_of(ticket), None, None)
     c = item.comment
-    comment = Comment(text=c.text, author=c.author, public=c.public)
+    # Outbox comments are the caller's later messages (``record_message``):
+    # the author tells them apart from a note of ours.
+    comment = Comment(
+        text=c.text, author=c.author, public=c.public, from_customer=c.author == CUSTOMER
+    )
     return _Delivery(ticket.protocol, item.idempotency_key, None, ticket.remote_id, comment)
 
 

@@ -14,6 +14,8 @@ from tests.tickets_bridge.standins.server import serving
 from tests.tickets_bridge.standins.webhook_receiver import WebhookReceiver
 from tests.tickets_bridge.test_store_contract import voicemail
 from tickets_bridge.adapters.webhook import UnsupportedByReceiver, WebhookStore
+from tickets_bridge.intake import TicketRequest, record_message, record_ticket
+from tickets_bridge.outbox import deliver_due
 from tickets_bridge.store import TicketRejected
 
 AT = datetime(2026, 12, 1, 13, 6, tzinfo=UTC)
@@ -84,3 +86,19 @@ def test_a_create_only_receiver_says_what_it_does_not_support(http_client):
 def test_the_builder_needs_both_variables():
     with httpx.Client() as client, pytest.raises(ValueError, match="TICKETS_WEBHOOK_SECRET"):
         WebhookStore.from_env({"TICKETS_WEBHOOK_URL": "https://x"}, client)
+
+
+def test_a_callers_later_message_reaches_the_receiver_as_the_customers(
+    receiver, http_client, engine, rules
+):
+    """``from_customer`` survives the outbox: the receiver can hand the ticket back to its team."""
+    now = datetime.now(UTC)
+    request = TicketRequest("Recado por telefone", "A nota não sai.", line="erp")
+    protocol = record_ticket(engine, request, key="CA1:5", now=now, store="webhook", rules=rules)
+    message = TicketRequest("Recado", "Liguei de novo.")
+    record_message(engine, protocol.protocol, message, key="CA2:5", now=now, rules=rules)
+
+    deliver_due(engine, WebhookStore(receiver.url, receiver.secret, http_client), now)
+
+    [comment] = receiver.comments[protocol.protocol]
+    assert comment["from_customer"] is True and comment["text"] == "Liguei de novo."
