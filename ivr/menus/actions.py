@@ -156,5 +156,8 @@ class Step:
     line: str | None = None  # product line after this step
     # What the request reported, for the call log (not part of the answer):
     recording: Recording | None = field(default=None, compare=False)  # a message was left
+    # What the caller hears is theirs alone (their number, a protocol): rendering it
+    # once for one caller must not push the shared answers out of the renderer's cache.
+    personal: bool = field(default=False, compare=False)
     dial_status: str | None = field(default=None, compare=False)  # a transfer's DialCallStatus
     survey: SurveyAnswer | None = field(default=None, compare=False)  # the caller answered it

@@ -54,6 +54,7 @@ class Turn:
         "nothing_recorded",
         "outcome",
         "path",
+        "personal",
         "queue_callback",
         "recorded",
         "recording",
@@ -92,6 +93,7 @@ class Turn:
         self.recorded = False  # a voicemail was recorded during this step
         self.booked = False  # a callback was booked (or kept) during this step
         self.queue_callback = False  # the caller left a queue for a callback (keeps the place)
+        self.personal = False  # said only to this caller: rendered outside the shared cache
         self.nothing_recorded: str | None = None  # voicemail node that got no message
 
     # --- states and prompts -------------------------------------------------
@@ -171,4 +173,5 @@ class Turn:
             recording=self.recording,
             dial_status=self.dial_status,
             survey=self.survey,
+            personal=self.personal,
         )

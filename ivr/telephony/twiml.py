@@ -59,10 +59,12 @@ class Renderer:
         self.language = language
         self._template = lru_cache(maxsize=cache_size)(self._render_template)
 
-    def render(self, actions: Iterable[Action]) -> str:
+    def render(self, actions: Iterable[Action], *, personal: bool = False) -> str:
+        """``personal``: said to one caller only (their number, a protocol), rendered
+        without the cache, which keeps the answers many callers share."""
         actions = tuple(actions)
         steps = {action.then.step for action in actions if hasattr(action, "then")}
-        if len(steps) > 1:  # never made by the engine; rendered exactly, uncached
+        if len(steps) > 1 or personal:  # rendered exactly, uncached
             return self._render(actions, None)
         pieces = self._template(actions)
         if pieces is None:

@@ -103,7 +103,8 @@ class CallHandler:
             step, version, node, release = self._run(request, state, now)
             if step.outcome is not None and step.outcome.kind == "error":
                 raise EngineGaveUp(step.outcome.detail)
-            twiml = (release.renderer or self.renderer).render(step.actions)
+            renderer = release.renderer or self.renderer
+            twiml = renderer.render(step.actions, personal=step.personal)
         except Exception:
             log.exception("voice webhook failed for CallSid=%s", request.call_sid)
             self.on_error()

@@ -110,3 +110,15 @@ def test_a_replayed_booking_webhook_books_once_and_says_the_same(app, clock):
     _url, status, body = phone.signed_post(booking.url, booking.params)  # Twilio retries
     assert status == 200 and body == booking.twiml
     assert len(callbacks(app)) == 1
+
+
+def test_what_one_caller_hears_alone_stays_out_of_the_shared_answer_cache(app, clock):
+    """Numbers and protocols are said to one caller: caching them would push out the
+    answers every caller shares (the menus), and slow every webhook."""
+    _version, release = app.extensions["ivr"].versions.current()
+    cached = release.renderer._template.cache_info  # type: ignore[union-attr]
+    call(app, clock, "1 1 1")
+    shared = cached().currsize
+    for i in range(3):
+        call(app, clock, f"1 2 2198765123{i} 1 1", caller=f"+55119765432{i}0")
+    assert cached().currsize == shared

@@ -169,6 +169,7 @@ def _ask_number(
 
 
 def enter(node: CallbackNode, node_id: str, turn: Turn) -> None:
+    turn.personal = True  # the caller's number, their protocol
     queue = turn.queue_callback
     intro = FROM_QUEUE if queue else ""
     if node.say is not None:
@@ -313,6 +314,7 @@ def _book(
 def resume(
     node: CallbackNode, node_id: str, state: CallState, event: CallerEvent, turn: Turn
 ) -> str | None:
+    turn.personal = True
     phase, queue, digits = _parse(state.data)
     key = event.digits
     if phase == TYPING:

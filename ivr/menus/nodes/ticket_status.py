@@ -91,6 +91,7 @@ def enter(node: TicketStatusNode, node_id: str, turn: Turn) -> None:
 
 
 def _report(turn: Turn, note: TicketNote) -> None:
+    turn.personal = True  # the caller's protocol and ticket
     from tickets_bridge.phrases import answer_by, last_update, status_phrase
     from tickets_bridge.protocol import spoken_protocol
 

@@ -142,6 +142,7 @@ def enter(node: VoicemailNode, node_id: str, turn: Turn) -> None:
 
 def _readback(turn: Turn, note: TicketNote, added: bool) -> None:
     """The protocol twice, slowly, then when to expect an answer."""
+    turn.personal = True
     groups = spoken_protocol(note.protocol)
     if note.follows is not None:
         lead = (
