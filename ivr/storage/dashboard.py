@@ -1,4 +1,5 @@
-"""The supervisor's figures over a period, each from one query on the call log and tables.
+"""The supervisor's figures over a period, each from one query on the call log and tables
+(the satisfaction survey's answers among them).
 
 The console's dashboard and ``/metrics`` both read :func:`figures`, so a
 supervisor and a Prometheus graph never disagree.
@@ -16,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hours.clock import require_aware
-from ivr.storage.models import Call, Callback
+from ivr.storage.models import Call, Callback, SurveyAnswerRecord
 from ivr.storage.ticket_tables import TicketRecord
 
 GAVE_UP = ("hung_up", "timed_out")  # the caller left before being put through or recorded
@@ -34,6 +35,14 @@ class Figures:
     callbacks: dict[str, int] = field(default_factory=dict)  # status → callbacks booked
     tickets_opened: int = 0
     in_hours: int = 0  # calls that came while their line (or the default schedule) was open
+    # Survey ratings given in the period: line -> {rating (1-5): how many}.
+    ratings: dict[str, dict[int, int]] = field(default_factory=dict)
+
+    def csat(self, line: str) -> tuple[int, float]:
+        """A line's ratings in the period: how many, and their mean (CSAT, 1 to 5)."""
+        counts = self.ratings.get(line, {})
+        total = sum(counts.values())
+        return total, sum(r * n for r, n in counts.items()) / total if total else 0.0
 
     @property
     def in_hours_share(self) -> float | None:
@@ -86,6 +95,15 @@ def figures(
         .select_from(TicketRecord)
         .where(TicketRecord.created_at >= start, TicketRecord.created_at < end)
     )
+    ratings: dict[str, dict[int, int]] = {}
+    rated = SurveyAnswerRecord.rating
+    for line, rating, count in session.execute(
+        select(SurveyAnswerRecord.line, rated, func.count())
+        .where(SurveyAnswerRecord.at >= start, SurveyAnswerRecord.at < end, rated.is_not(None))
+        .group_by(SurveyAnswerRecord.line, rated)
+        .order_by(SurveyAnswerRecord.line, rated)
+    ):
+        ratings.setdefault(line or NO_LINE, {})[rating] = count
     return Figures(
         start=start,
         end=end,
@@ -96,4 +114,5 @@ def figures(
         callbacks=dict(callbacks),
         tickets_opened=tickets or 0,
         in_hours=in_hours,
+        ratings=ratings,
     )

@@ -1,6 +1,7 @@
 """The dashboard: today's calls by line and hour, where callers give up, callbacks,
-tickets, and the share of calls that came in business hours. The same figures
-are exposed on ``/metrics`` by :class:`DashboardCollector`."""
+tickets, the share of calls that came in business hours, and each line's
+satisfaction (the survey's mean rating, CSAT). The same figures are exposed on
+``/metrics`` by :class:`DashboardCollector`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from babel.numbers import format_decimal
 from flask import render_template, request
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -47,6 +49,9 @@ def dashboard():
         data = period_figures(db, svc, svc.clock(), days)
     _version, release = svc.versions.current()
     names = {k: v.name for k, v in release.menu.lines.items()}
+    csat = [
+        (names.get(line, line or "sem linha escolhida"), *data.csat(line)) for line in data.ratings
+    ]
     return render_template(
         "console/dashboard.html",
         f=data,
@@ -56,7 +61,13 @@ def dashboard():
         top_line=max(data.by_line.values(), default=0),
         top_hour=max(data.by_hour),
         top_node=max(data.gave_up_at.values(), default=0),
+        csat=[(name, count, _decimal(mean)) for name, count, mean in csat],
     )
+
+
+def _decimal(value: float) -> str:
+    """A mean rating as a Brazilian supervisor reads it: "4,5"."""
+    return format_decimal(value, format="0.0", locale="pt_BR")
 
 
 class DashboardCollector(Collector):
@@ -97,3 +108,12 @@ class DashboardCollector(Collector):
             "Calls today that came while their line was open.",
             value=data.in_hours,
         )
+        ratings = GaugeMetricFamily(
+            "ivr_csat_ratings_today",
+            "Satisfaction survey ratings given today, by product line and rating (1-5).",
+            labels=["line", "rating"],
+        )
+        for line, counts in data.ratings.items():
+            for rating, count in counts.items():
+                ratings.add_metric([line or "none", str(rating)], count)
+        yield ratings
