@@ -17,7 +17,7 @@ import click
 from ivr.cli.db import configured_session
 from ivr.cli.params import Instant
 from ivr.numbers import masked, masked_in_text
-from ivr.storage.models import Call, CallStep
+from ivr.storage.models import Call, CallStep, SurveyAnswerRecord
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 
@@ -69,8 +69,11 @@ def outcome_text(call: Call) -> str:
             return f"{said}: {detail}" if detail else said
 
 
-def call_data(call: Call, *, show_number: bool = False) -> dict[str, Any]:
-    """The call's header as plain data; the caller's number masked unless asked."""
+def call_data(
+    call: Call, *, show_number: bool = False, rating: int | None = None
+) -> dict[str, Any]:
+    """The call's header as plain data; the caller's number masked unless asked;
+    ``rating``: what the caller gave in the satisfaction survey."""
     return {
         "call_sid": call.call_sid,
         "started_at": _iso(call.started_at),
@@ -85,6 +88,17 @@ def call_data(call: Call, *, show_number: bool = False) -> dict[str, Any]:
         "menu_version": call.menu_version,
         "recording_url": call.recording_url,
         "recording_duration": call.recording_duration,
+        "rating": rating,
+    }
+
+
+def answer_data(answer: SurveyAnswerRecord, *, show_number: bool = False) -> dict[str, Any]:
+    return {
+        "step": answer.step,
+        "at": _iso(answer.at),
+        "rating": answer.rating,
+        "comment": _shown(answer.comment, show_number),
+        "recording_url": answer.recording_url,
     }
 
 
@@ -137,11 +151,13 @@ def list_calls(
 ) -> None:
     """The most recent calls, newest first, one line each under column headers."""
     from ivr.storage.call_records import recent_calls
+    from ivr.storage.survey import ratings_by_call
 
     with configured_session() as session:
         rows = recent_calls(session, limit, outcome=outcome, line=line, since=since)
         if as_json:
-            data = [call_data(call) for call in rows]
+            ratings = ratings_by_call(session, [call.call_sid for call in rows])
+            data = [call_data(call, rating=ratings.get(call.call_sid)) for call in rows]
             click.echo(json.dumps(data, ensure_ascii=False, indent=2))
             return
         if not rows:
@@ -181,13 +197,17 @@ def _keys(step: CallStep, show_number: bool) -> str:
 def show_call(call_sid: str, show_number: bool, as_json: bool) -> None:
     """One call: who (masked), when, how it ended, and each step of its path."""
     from ivr.storage.call_records import get_call
+    from ivr.storage.survey import call_answers
 
     with configured_session() as session:
         call = get_call(session, call_sid)
         if call is None:
             raise click.ClickException(f"a ligação {call_sid} não está no registro de ligações")
+        answers = call_answers(session, call_sid)
+        rating = next((a.rating for a in reversed(answers) if a.rating is not None), None)
         if as_json:
-            data = call_data(call, show_number=show_number)
+            data = call_data(call, show_number=show_number, rating=rating)
+            data["survey"] = [answer_data(answer, show_number=show_number) for answer in answers]
             data["steps"] = [step_data(step, show_number=show_number) for step in call.steps]
             click.echo(json.dumps(data, ensure_ascii=False, indent=2))
             return
@@ -207,6 +227,13 @@ def show_call(call_sid: str, show_number: bool, as_json: bool) -> None:
                 f" ({call.recording_duration} s)" if call.recording_duration is not None else ""
             )
             click.echo(f"  gravação  {call.recording_url}{length}")
+        if rating is not None:
+            click.echo(f"  nota      {rating} de 5 (pesquisa de satisfação)")
+        for answer in answers:
+            if answer.comment:
+                click.echo(f'  opinião   "{_shown(answer.comment, show_number)}"')
+            if answer.recording_url:
+                click.echo(f"  opinião   gravada em {answer.recording_url}")
         click.echo("caminho:")
         if not call.steps:
             click.echo("  (nenhum passo registrado)")

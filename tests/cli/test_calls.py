@@ -17,10 +17,12 @@ HIDDEN = "91234"  # any part of the number before its last 4 digits
 
 @pytest.fixture
 def placed(app, clock):
-    """Three calls a minute apart: transferred to ERP, a voicemail, a hang-up at the menu."""
+    """Three calls a minute apart: transferred to ERP (then rated 4, with an opinion), a
+    voicemail, a hang-up at the menu."""
     sids = {}
     caller = Phone(InProcess(app), AUTH_TOKEN, caller=CALLER)
-    sids["erp"] = caller.call([Answer.parse(key) for key in ("2", "1", "1")]).call_sid
+    keys = ("2", "1", "1", "4", "s:foi ótima, liguem no (11) 91234-4321")
+    sids["erp"] = caller.call([Answer.parse(key) for key in keys]).call_sid
     clock.at = OPEN_INSTANT + timedelta(minutes=1)
     nobody = Phone(InProcess(app), AUTH_TOKEN, caller=CALLER, agents_answer=False)
     voicemail = nobody.call([Answer.parse("0")])
@@ -110,10 +112,32 @@ def test_the_full_number_only_with_show_number(ivr, placed):
     assert f"de        {CALLER}" in ivr("calls", "show", placed["erp"], "--show-number")
     data = json.loads(ivr("calls", "show", placed["erp"], "--json"))
     assert data["from"] == "+55 •• ••••-4321"
-    assert [step["digits"] for step in data["steps"] if step["digits"]] == ["2", "1", "1"]
+    assert [step["digits"] for step in data["steps"] if step["digits"]] == ["2", "1", "1", "4"]
     assert data["steps"][1]["entered"] == ["produtos"]
     shown = json.loads(ivr("calls", "show", placed["erp"], "--json", "--show-number"))
     assert shown["from"] == CALLER
+
+
+def test_the_rating_is_in_the_list_and_in_the_call(ivr, placed):
+    rows = {row["call_sid"]: row for row in json.loads(ivr("calls", "list", "--json"))}
+    assert {sid: row["rating"] for sid, row in rows.items()} == {
+        placed["erp"]: 4,
+        placed["voicemail"]: None,
+        placed["hung_up"]: None,
+    }
+    output = ivr("calls", "show", placed["erp"])
+    assert "nota      4 de 5 (pesquisa de satisfação)" in output
+    assert 'opinião   "foi ótima, liguem no +55 •• ••••-4321"' in output  # a number, masked
+    assert HIDDEN not in output
+    shown = ivr("calls", "show", placed["erp"], "--show-number")
+    assert 'opinião   "foi ótima, liguem no (11) 91234-4321"' in shown
+    assert "nota" not in ivr("calls", "show", placed["voicemail"]).split("caminho:")[0]
+    data = json.loads(ivr("calls", "show", placed["erp"], "--json"))
+    assert data["rating"] == 4
+    assert [(a["rating"], a["comment"]) for a in data["survey"]] == [
+        (4, None),
+        (None, "foi ótima, liguem no +55 •• ••••-4321"),
+    ]
 
 
 def test_show_an_unknown_call_fails(ivr, placed):
