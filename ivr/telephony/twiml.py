@@ -31,8 +31,10 @@ APOLOGY_VOICEMAIL = (
     "a sua empresa e um telefone com DDD, e nós retornaremos a ligação."
 )
 RECORDED = "Recebemos a sua mensagem. Obrigado por ligar. Até logo!"
+RECORD_AGAIN = "Nenhuma mensagem foi gravada. Vamos tentar mais uma vez: fale depois do sinal."
 NOT_RECORDED = "Não recebemos nenhuma mensagem. Por favor, ligue novamente mais tarde."
-SAFE_RECORDING_PATH = "/voice/recorded"  # logs the message and says goodbye: no engine
+SAFE_RECORDING_PATH = "/voice/recorded"  # keeps the message and says goodbye: no engine
+SAFE_RECORDING_RETRY = SAFE_RECORDING_PATH + "?tentativa=2"  # the one more try
 APOLOGY_NO_ROUTE = (
     "Desculpe, tivemos um problema técnico e não conseguimos completar o seu atendimento agora. "
     "Por favor, ligue novamente em alguns minutos."
@@ -102,21 +104,39 @@ class Renderer:
                 response.enqueue(queue)
         elif voicemail:
             self._say(response, APOLOGY_VOICEMAIL)
-            response.record(
-                action=SAFE_RECORDING_PATH, method="POST", max_length=120, play_beep=True
-            )
-            self._say(response, NOT_RECORDED)  # Twilio falls through when nothing was recorded
+            self._record(response, SAFE_RECORDING_PATH)
+            return str(response)
         else:
             self._say(response, APOLOGY_NO_ROUTE)
         response.hangup()
         return str(response)
 
-    def recorded(self) -> str:
-        """The goodbye after a voicemail left on the safe route."""
+    def recorded(self, actions: Iterable[Say | Pause] = (Say(RECORDED),)) -> str:
+        """The goodbye after a voicemail left on the safe route (its protocol, if any)."""
         response = VoiceResponse()
-        self._say(response, RECORDED)
+        for action in actions:
+            self._prompt(response, action)
         response.hangup()
         return str(response)
+
+    def record_again(self) -> str:
+        """Nothing was recorded on the safe route: say so, and one more try."""
+        response = VoiceResponse()
+        self._say(response, RECORD_AGAIN)
+        self._record(response, SAFE_RECORDING_RETRY)
+        return str(response)
+
+    def not_recorded(self) -> str:
+        """Nothing recorded on the one more try either: a goodbye that promises nothing."""
+        response = VoiceResponse()
+        self._say(response, NOT_RECORDED)
+        response.hangup()
+        return str(response)
+
+    def _record(self, response: VoiceResponse, action: str) -> None:
+        response.record(action=action, method="POST", max_length=120, play_beep=True)
+        # Twilio skips the action when nothing was recorded and falls through to here.
+        response.redirect(action, method="POST")
 
     def _say(self, parent: VoiceResponse | Gather, text: str) -> None:
         parent.say(text, voice=self.voice, language=self.language)

@@ -13,9 +13,18 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from ivr.menus import engine
-from ivr.menus.actions import CallState, Outcome, Step
-from ivr.menus.context import AlwaysOpen, CallbackDesk, CallContext, HoursOracle, TicketDesk
+from ivr.menus.actions import CallState, Outcome, Say, Step
+from ivr.menus.context import (
+    AlwaysOpen,
+    CallbackDesk,
+    CallContext,
+    HoursOracle,
+    TicketDesk,
+    TicketNote,
+    VoicemailTicket,
+)
 from ivr.menus.fallback import fallback_queue
+from ivr.menus.nodes import voicemail
 from ivr.telephony.forms import VoiceRequest
 from ivr.telephony.state_url import parse_state
 from ivr.telephony.twiml import Renderer
@@ -90,6 +99,8 @@ class CallHandler:
         # When not even the menu version can be found: a person only by number.
         self.error_twiml = renderer.apology(fallback_number, voicemail=True)
         self.recorded_twiml = renderer.recorded()
+        self.record_again_twiml = renderer.record_again()
+        self.not_recorded_twiml = renderer.not_recorded()
 
     def handle(self, request: VoiceRequest, query: str | None = None) -> str:
         """TwiML for this request; never raises, whatever goes wrong inside.
@@ -113,19 +124,46 @@ class CallHandler:
         self._log(request, state, step, version, node, now)
         return twiml
 
-    def recorded(self, request: VoiceRequest) -> str:
-        """A voicemail left on the safe route: keep it with the call, say goodbye."""
-        if self.call_log is not None and request.call_sid and request.recording_url:
+    def recorded(self, request: VoiceRequest, query: str = "") -> str:
+        """A voicemail left on the safe route: kept as a ticket whose protocol the
+        caller hears, as the menu's voicemail does; nothing recorded gets one more
+        try and is never confirmed as received."""
+        if not request.recording_url or request.recording_duration == 0:
+            again = "tentativa=2" not in query
+            return self.record_again_twiml if again else self.not_recorded_twiml
+        now = self.clock()
+        if self.call_log is not None and request.call_sid:
             try:
                 self.call_log.recording(
-                    request.call_sid,
-                    request.recording_url,
-                    request.recording_duration,
-                    self.clock(),
+                    request.call_sid, request.recording_url, request.recording_duration, now
                 )
             except Exception:  # the caller must still hear the goodbye
                 log.exception("could not log the recording for CallSid=%s", request.call_sid)
-        return self.recorded_twiml
+        note = self._safe_ticket(request, now)
+        if note is None:
+            return self.recorded_twiml
+        return self.renderer.recorded(
+            (*voicemail.readback(note, now), Say("Obrigado por ligar. Até logo!"))
+        )
+
+    def _safe_ticket(self, request: VoiceRequest, now: datetime) -> TicketNote | None:
+        """The ticket of a safe-route message; a replayed request finds the same one."""
+        if self.tickets is None or not request.call_sid or not request.recording_url:
+            return None
+        message = VoicemailTicket(
+            key=f"{request.call_sid}:recorded",
+            caller=request.caller,
+            line=None,
+            topic=None,
+            recording_url=request.recording_url,
+            recording_duration=request.recording_duration,
+            call_sid=request.call_sid,
+        )
+        try:
+            return self.tickets.record_voicemail(message, now)
+        except Exception:  # the recording is in the call log; thank the caller all the same
+            log.exception("no ticket for the safe-route message of CallSid=%s", request.call_sid)
+            return None
 
     def _safe_route(self, request: VoiceRequest, state: CallState | None) -> str:
         """The apology after a failed step: a voicemail while the line is closed,

@@ -105,7 +105,8 @@ def step(services: Services, form: dict[str, str]) -> Response:
 def recorded(services: Services, form: dict[str, str]) -> Response:
     """A voicemail left on the safe route of a failed step: kept, then goodbye."""
     services.metrics.served["recorded"].inc()
-    twiml = services.calls.recorded(VoiceRequest.from_form(form))
+    query = request.environ.get("QUERY_STRING", "")
+    twiml = services.calls.recorded(VoiceRequest.from_form(form), query)
     return Response(twiml, content_type=XML)
 
 

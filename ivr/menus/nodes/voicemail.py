@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
@@ -140,9 +141,8 @@ def enter(node: VoicemailNode, node_id: str, turn: Turn) -> None:
     return None
 
 
-def _readback(turn: Turn, note: TicketNote, added: bool) -> None:
+def readback(note: TicketNote, now: datetime, added: bool = False) -> list[Say | Pause]:
     """The protocol twice, slowly, then when to expect an answer."""
-    turn.personal = True
     groups = spoken_protocol(note.protocol)
     if note.follows is not None:
         lead = (
@@ -153,11 +153,16 @@ def _readback(turn: Turn, note: TicketNote, added: bool) -> None:
         lead = "Sua mensagem foi acrescentada ao seu chamado. O número do protocolo é:"
     else:
         lead = "Sua mensagem foi registrada. Anote o número do protocolo:"
-    turn.actions.extend(
-        (Say(lead), Say(groups + "."), Pause(1), Say(f"Repetindo: {groups}."), Pause(1))
-    )
-    if note.due_at is not None and note.due_at > turn.ctx.now:
-        turn.say(answer_by(note.due_at, turn.ctx.now))
+    said: list[Say | Pause] = [
+        Say(lead),
+        Say(groups + "."),
+        Pause(1),
+        Say(f"Repetindo: {groups}."),
+        Pause(1),
+    ]
+    if note.due_at is not None and note.due_at > now:
+        said.append(Say(answer_by(note.due_at, now)))
+    return said
 
 
 def _ticket(
@@ -201,7 +206,8 @@ def resume(
         turn.recorded = True
         note = _ticket(node, state, event, turn, added)
         if note is not None:
-            _readback(turn, note, added)
+            turn.personal = True  # the caller's own protocol: not for the shared cache
+            turn.actions.extend(readback(note, turn.ctx.now, added))
         if node.next is not None:
             if note is None:  # no ticket (no store, or it failed): the recording is kept
                 turn.say(RECEIVED)
