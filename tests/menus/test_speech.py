@@ -48,6 +48,18 @@ def test_what_callers_naturally_say_at_the_main_menu(speech: str, goes_to: str) 
     assert say("principal", speech)[-1] == goes_to
 
 
+@pytest.mark.parametrize(
+    "node", ["principal", "produtos", "topicos_erp", "topicos_pdv", "topicos_fiscal", "topicos_wms"]
+)
+@pytest.mark.parametrize(
+    "speech", ["quero falar com uma pessoa", "falar com alguém", "uma pessoa, por favor"]
+)
+def test_asking_for_a_person_reaches_the_attendant_option(node: str, speech: str) -> None:
+    """Every menu that offers "falar com um atendente" understands it said otherwise."""
+    attendant = SHIPPED.nodes[node].options["0"].next  # type: ignore[attr-defined]
+    assert attendant in say(node, speech)
+
+
 def test_words_that_choose_nothing_ask_again() -> None:
     for speech in ("bom dia", "é sobre aquilo", "sete", "parado"):
         assert say("principal", speech) == ("principal",), speech
