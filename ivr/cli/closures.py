@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import getpass
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import click
 from babel.dates import format_date
 
+from hours.clock import utc_now
 from hours.phrases import spoken_time
 from hours.schedule import DEFAULT_TIMEZONE
 from ivr.cli.db import configured_session
@@ -114,7 +115,7 @@ def close(
     """Fecha o atendimento agora (todos os processos web sabem em segundos)."""
     from ivr.storage import closures
 
-    now = datetime.now(UTC)
+    now = utc_now()
     end = _until(until, duration, now)
     if end is not None and until_reopened:
         raise click.UsageError("--until-reopened não combina com --until ou --for")
@@ -170,7 +171,7 @@ def reopen(number: int | None) -> None:
     from ivr.storage import closures
 
     with configured_session(write=True) as session:
-        count = closures.reopen(session, datetime.now(UTC), number)
+        count = closures.reopen(session, utc_now(), number)
         session.commit()
     if number is not None:
         if not count:
@@ -190,7 +191,7 @@ def list_closures() -> None:
     from ivr.storage import closures
 
     with configured_session(write=True) as session:
-        found = closures.current(session, datetime.now(UTC))
+        found = closures.current(session, utc_now())
         if not found:
             click.echo("Nenhum fechamento de emergência.")
             return

@@ -16,11 +16,12 @@ import json
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import click
 
 from hours.calendar import Calendar, Reason, Status
+from hours.clock import utc_now
 from hours.ics import to_ics
 from hours.oracle import Hours, UnknownSchedule
 from hours.phrases import closed_phrase, spoken_time
@@ -90,7 +91,7 @@ def _schedule_name(cfg: _Config, line: str | None, schedule: str | None) -> str:
 
 def _parse_at(at: datetime | None, hours: Hours, schedule: str) -> datetime:
     if at is None:
-        return datetime.now(UTC)
+        return utc_now()
     if at.tzinfo is None:
         at = at.replace(tzinfo=hours.calendar(schedule).tz)
     return at
@@ -230,7 +231,7 @@ def calendar(
         for day, day_name in optional:
             click.echo(f"{day:%d/%m/%Y}  {day_name:<{width}}  {_day_state(cal, day)}")
     if ics_file is not None:
-        text = to_ics(entries, datetime.now(UTC), f"Atendimento {name} {year}")
+        text = to_ics(entries, utc_now(), f"Atendimento {name} {year}")
         with open(ics_file, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         click.echo(f"{ics_file}: {len(entries)} eventos", err=True)

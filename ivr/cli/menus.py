@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import getpass
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 import click
 
+from hours.clock import utc_now
 from hours.schedule import DEFAULT_TIMEZONE
 from ivr.cli.db import configured_session
 from ivr.menus.loader import MenuInvalid, MenuProblem, check_menu, load_menu, read_menu_file
@@ -97,12 +97,10 @@ def publish(
             validate = lambda content: load_menu(content, str(file))  # noqa: E731
             if draft:
                 version = menu_versions.publish_draft(
-                    session, text, who, datetime.now(UTC), test_numbers, validate=validate
+                    session, text, who, utc_now(), test_numbers, validate=validate
                 )
             else:
-                version = menu_versions.publish(
-                    session, text, who, datetime.now(UTC), validate=validate
-                )
+                version = menu_versions.publish(session, text, who, utc_now(), validate=validate)
         except MenuInvalid as invalid:
             _refuse(invalid.problems)
         session.commit()
@@ -130,7 +128,7 @@ def promote(author: str | None) -> None:
 
     with configured_session(write=True) as session:
         try:
-            version = menu_versions.promote(session, author or getpass.getuser(), datetime.now(UTC))
+            version = menu_versions.promote(session, author or getpass.getuser(), utc_now())
         except LookupError:
             raise click.ClickException("não há rascunho para promover") from None
         session.commit()

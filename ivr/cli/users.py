@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 
 import click
 
+from hours.clock import utc_now
 from ivr.cli.db import configured_session
 from ivr.storage.models import ROLES
 
@@ -31,7 +31,7 @@ def add(name: str, role: str) -> None:
     from ivr.storage.accounts import AccountError, add_user, audit
 
     password = _read_password()
-    now = datetime.now(UTC)
+    now = utc_now()
     with configured_session(write=True) as session:
         try:
             user = add_user(session, name, password, role, now)
