@@ -122,7 +122,7 @@ def step_data(step: CallStep, *, show_number: bool = False) -> dict[str, Any]:
 
 @click.group()
 def calls() -> None:
-    """The call log: recent calls and the path each one took."""
+    """Registro de ligações: as mais recentes e o caminho de cada uma."""
 
 
 _COLUMNS = ("INÍCIO", "CHAMADA", "DE", "LINHA", "SITUAÇÃO", "DESFECHO")
@@ -130,26 +130,30 @@ _COLUMNS = ("INÍCIO", "CHAMADA", "DE", "LINHA", "SITUAÇÃO", "DESFECHO")
 
 @calls.command("list")
 @click.option(
-    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many calls."
+    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Quantas ligações."
 )
 @click.option(
     "--outcome",
     type=click.Choice(list(OUTCOMES)),
     default=None,
-    help="Only calls that ended so: " + ", ".join(f"{k} ({v})" for k, v in OUTCOMES.items()),
+    help="Só as ligações que terminaram assim: "
+    + ", ".join(f"{k} ({v})" for k, v in OUTCOMES.items()),
 )
-@click.option("--line", default=None, help="Only calls that chose this product line, e.g. erp.")
+@click.option(
+    "--line", default=None, help="Só as ligações que escolheram esta linha de produto, ex.: erp."
+)
 @click.option(
     "--since",
     type=Instant(),
     default=None,
-    help="Only calls started then or later, e.g. 2026-11-24 or 2026-11-24T13:30 (São Paulo).",
+    help="Só as ligações iniciadas a partir deste instante, ex.: 2026-11-24 ou 2026-11-24T13:30 "
+    "(horário de São Paulo).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the calls as JSON (numbers masked).")
+@click.option("--json", "as_json", is_flag=True, help="As ligações em JSON (números mascarados).")
 def list_calls(
     limit: int, outcome: str | None, line: str | None, since: datetime | None, as_json: bool
 ) -> None:
-    """The most recent calls, newest first, one line each under column headers."""
+    """As ligações mais recentes primeiro, uma por linha, sob os títulos das colunas."""
     from ivr.storage.call_records import recent_calls
     from ivr.storage.survey import ratings_by_call
 
@@ -192,10 +196,12 @@ def _keys(step: CallStep, show_number: bool) -> str:
 
 @calls.command("show")
 @click.argument("call_sid")
-@click.option("--show-number", is_flag=True, help="Show the caller's full number (personal data).")
-@click.option("--json", "as_json", is_flag=True, help="Print the call and its steps as JSON.")
+@click.option(
+    "--show-number", is_flag=True, help="Mostra o número completo de quem ligou (dado pessoal)."
+)
+@click.option("--json", "as_json", is_flag=True, help="A ligação e os seus passos em JSON.")
 def show_call(call_sid: str, show_number: bool, as_json: bool) -> None:
-    """One call: who (masked), when, how it ended, and each step of its path."""
+    """Uma ligação: quem ligou (mascarado), quando, como terminou e cada passo do caminho."""
     from ivr.storage.call_records import get_call
     from ivr.storage.survey import call_answers
 
