@@ -72,6 +72,13 @@ def test_the_main_menu_prompt_says_the_caller_may_speak() -> None:
     assert any("pode dizer" in p.text for p in gather.prompts)  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("node", sorted(MENUS))
+def test_every_menu_that_understands_speech_says_so(node: str) -> None:
+    """A caller who is never told may speak only presses keys."""
+    say = str(SHIPPED.nodes[node].say).lower()  # type: ignore[attr-defined]
+    assert "pode dizer" in say or "diga" in say
+
+
 def test_a_word_in_two_options_is_a_warning_at_its_place() -> None:
     text = """\
 start: produtos
