@@ -45,9 +45,12 @@ def close(
     if end is not None:
         require_aware(end, "end")
         if end <= start:
-            raise ValueError("the closure must end after it starts")
+            raise ValueError(
+                "o fim do fechamento precisa ser depois do início"
+                " (um fim que já passou não fecha nada)"
+            )
     if not message.strip():
-        raise ValueError("say why the line is closed: the callers will hear it")
+        raise ValueError("Escreva a mensagem que quem ligar vai ouvir.")
     record = EmergencyClosureRecord(
         start=start,
         end=end,

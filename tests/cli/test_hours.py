@@ -130,6 +130,22 @@ def test_calendar_lists_and_writes_ics(run, menus: str, tmp_path: Path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
+        (["--message", " ", "--for", "1h"], "Escreva a mensagem que quem ligar vai ouvir"),
+        (["--message", "Manutenção", "--until", "2020-01-01T10:00"], "já passou"),
+    ],
+)
+def test_close_explains_a_refusal_in_portuguese(runner: CliRunner, cli_env, args, message):
+    from ivr.cli import main
+
+    result = runner.invoke(main, ["hours", "close", *args])
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Nenhum fechamento de emergência" in runner.invoke(main, ["hours", "closures"]).output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
         (["--until", "amanhã"], "data e hora inválida: 'amanhã'"),
         (["--for", "99999999h"], "'99999999h' é longo demais"),
         (
