@@ -26,6 +26,7 @@ from ivr.storage.db import make_engine
 from ivr.storage.menu_versions import NoPublishedVersion, VersionCache
 from ivr.telephony.queue_wait import WaitAnnouncer
 from ivr.telephony.signature import SignatureChecker
+from ivr.telephony.state_url import StateCodec
 from ivr.telephony.twiml import Renderer
 from ivr.telephony.voice import CallHandler, Release, SafeRoutes
 from ivr.web import callbacks, operations, voice
@@ -39,17 +40,22 @@ WEB_SWITCH_INTERVAL = 0.0005  # seconds; see create_app
 
 
 def release_loader(
-    emergencies: EmergencySource, voice: str, fallback_number: str = "", fallback_queue: str = ""
+    emergencies: EmergencySource,
+    voice: str,
+    codec: StateCodec,
+    fallback_number: str = "",
+    fallback_queue: str = "",
 ) -> Callable[[str], Release]:
     """How a stored menu version becomes something that serves calls: parsed once.
 
     ``voice`` is the deployment's default; a menu may name its own voice.
+    ``codec`` writes the step URLs; every renderer shares the app's.
     ``fallback_number`` / ``fallback_queue`` shape its safe routes (``SafeRoutes``).
     """
 
     def load_release(text: str) -> Release:
         menu = load_menu(text, "menus.yaml")
-        renderer = Renderer(menu.voice or voice, menu.language)
+        renderer = Renderer(menu.voice or voice, menu.language, codec=codec)
         return Release(
             menu=menu,
             hours=menu.hours(emergencies),
@@ -101,8 +107,9 @@ def create_app(
         # A worker that gunicorn stops gracefully writes what is still queued.
         atexit.register(call_log.stop)
     closures = ClosureCache(engine, clock)
+    codec = StateCodec(settings.secret_key)
     load = release_loader(
-        closures, settings.voice, settings.fallback_number, settings.fallback_queue
+        closures, settings.voice, codec, settings.fallback_number, settings.fallback_queue
     )
     versions = VersionCache(engine, load, refresh_interval=menu_refresh_seconds)
     _warm_up(versions, clock)
@@ -112,7 +119,7 @@ def create_app(
             call_log.stop()
         engine.dispose()
         raise SettingsError(problem)
-    renderer = Renderer(settings.voice)
+    renderer = Renderer(settings.voice, codec=codec)
     tickets = ticket_desk(settings, engine, versions, clock)
     calls = CallHandler(
         versions,

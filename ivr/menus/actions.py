@@ -38,7 +38,8 @@ class CallState:
     # ``ivr.menus.nodes.menu``): each is announced once per call.
     told: int = 0
     # A node's own short state between its requests (letters and digits, at
-    # most ``DATA_LENGTH``): the callback node's phase and the number typed.
+    # most ``DATA_LENGTH``): the callback node's phase and the number typed. The
+    # step URL carries it sealed (``ivr.telephony.state_url``), never in clear.
     data: str = ""
 
     def next(self, node: str, **changes: object) -> CallState:

@@ -20,7 +20,7 @@ from ivr.menus.actions import (
 )
 from ivr.menus.actions import Gather as GatherAction
 from ivr.telephony.queue_wait import WaitSettings, wait_url
-from ivr.telephony.state_url import state_url
+from ivr.telephony.state_url import StateCodec
 
 APOLOGY = (
     "Desculpe, tivemos um problema técnico. "
@@ -56,8 +56,11 @@ class Renderer:
     marks, and reused by joining them with the counter (bounded LRU).
     """
 
-    def __init__(self, voice: str, language: str = "pt-BR", cache_size: int = 4096) -> None:
+    def __init__(
+        self, voice: str, language: str = "pt-BR", cache_size: int = 4096, *, codec: StateCodec
+    ) -> None:
         self.voice = voice
+        self.codec = codec  # writes the step URLs; the call handler reads them with it
         self.language = language
         self._template = lru_cache(maxsize=cache_size)(self._render_template)
 
@@ -159,7 +162,7 @@ class Renderer:
                 self._gather(response, action, step)
             case Dial():
                 dial = response.dial(
-                    action=state_url(action.then, step), method="POST", timeout=action.timeout
+                    action=self.codec.url(action.then, step), method="POST", timeout=action.timeout
                 )
                 if action.sip:
                     dial.sip(action.sip)
@@ -172,17 +175,17 @@ class Renderer:
                         "wait_url": wait_url(WaitSettings(every, music, closes_at, offer)),
                         "wait_url_method": "POST",
                     }
-                response.enqueue(queue, action=state_url(then, step), method="POST", **kwargs)
+                response.enqueue(queue, action=self.codec.url(then, step), method="POST", **kwargs)
             case Record():
                 response.record(
-                    action=state_url(action.then, step),
+                    action=self.codec.url(action.then, step),
                     method="POST",
                     max_length=action.max_length,
                     play_beep=action.play_beep,
                     finish_on_key=action.finish_on_key,
                 )
             case Redirect(then):
-                response.redirect(state_url(then, step), method="POST")
+                response.redirect(self.codec.url(then, step), method="POST")
             case Hangup():
                 response.hangup()
             case _:
@@ -190,7 +193,7 @@ class Renderer:
 
     def _gather(self, response: VoiceResponse, action: GatherAction, step: str | None) -> None:
         kwargs: dict[str, object] = {
-            "action": state_url(action.then, step),
+            "action": self.codec.url(action.then, step),
             "method": "POST",
             "timeout": action.timeout,
             "language": self.language,

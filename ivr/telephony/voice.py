@@ -26,7 +26,6 @@ from ivr.menus.context import (
 from ivr.menus.fallback import fallback_queue
 from ivr.menus.nodes import voicemail
 from ivr.telephony.forms import VoiceRequest
-from ivr.telephony.state_url import parse_state
 from ivr.telephony.twiml import Renderer
 
 if TYPE_CHECKING:
@@ -109,7 +108,7 @@ class CallHandler:
         """
         state: CallState | None = None
         try:
-            state = parse_state(query) if query is not None else None
+            state = self.renderer.codec.parse(query) if query is not None else None
             now = self.clock()
             step, version, node, release = self._run(request, state, now)
             if step.outcome is not None and step.outcome.kind == "error":

@@ -3,7 +3,9 @@ the caller's own number, a typed one, a refused one, and a number already booked
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
+from urllib.parse import quote, unquote
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -122,3 +124,39 @@ def test_what_one_caller_hears_alone_stays_out_of_the_shared_answer_cache(app, c
     for i in range(3):
         call(app, clock, f"1 2 2198765123{i} 1 1", caller=f"+55119765432{i}0")
     assert cached().currsize == shared
+
+
+def number_pieces(e164: str) -> set[str]:
+    """Every run of 6 digits of a number, plain and as a URL would encode its +."""
+    digits = e164.lstrip("+")
+    runs = {digits[i : i + 6] for i in range(len(digits) - 5)}
+    return runs | {quote(e164), quote(e164, safe=""), e164}
+
+
+def test_step_urls_never_carry_the_typed_or_own_number_and_it_is_still_booked(app, clock):
+    typed = "+5521987651234"
+    transcript = call(app, clock, "1 2 21987651234 1 1")
+    urls = [turn.url for turn in transcript.turns]
+    for turn in transcript.turns:
+        root = ET.fromstring(turn.twiml)
+        urls += [el.get("action") or "" for el in root.iter()]
+        urls += [(el.text or "") for el in root.iter("Redirect")]
+    assert any("&d=" in url for url in urls)  # the number did ride along, sealed
+    for url in urls:
+        for piece in number_pieces(typed) | number_pieces(CALLER):
+            assert piece not in url and piece not in unquote(url), url
+    assert [c.number for c in callbacks(app)] == [typed]
+
+
+def test_an_altered_number_in_a_step_url_is_asked_again_not_an_error(app, clock):
+    transcript = call(app, clock, "1 2 21987651234 2")  # read back, then: key again
+    confirm = next(t for t in transcript.turns if "Você digitou" in " ".join(t.heard))
+    action = ET.fromstring(confirm.twiml).find("Gather").get("action")  # type: ignore[union-attr]
+    head, _, sealed = action.partition("&d=")
+    phone = Phone(InProcess(app), AUTH_TOKEN, caller=CALLER)
+    params = phone.base_params(transcript.call_sid, "in-progress") | {"Digits": "1"}
+    for altered in (sealed[:-3] + "AAA", "c21987651234", ""):
+        _url, status, body = phone.signed_post(f"{head}&d={altered}", params)
+        assert status == 200
+        assert "Digite o número de telefone para o retorno, com DDD" in body
+    assert callbacks(app) == []

@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 from ivr.menus.actions import CallState
 from ivr.simulator import Phone
-from ivr.telephony.state_url import state_url
 from tests.web.conftest import SAO_PAULO
 
 MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
@@ -19,7 +18,8 @@ def enqueue_for(app, phone: Phone, line: str) -> ET.Element:
     version, _release = app.extensions["ivr"].versions.current()
     state = CallState(version=version, node="atendente_linha", line=line, step=3)
     params = phone.base_params("CA" + "7" * 32, "in-progress")
-    _path, status, body = phone.signed_post(state_url(state), params)
+    url = app.extensions["ivr"].calls.renderer.codec.url(state)
+    _path, status, body = phone.signed_post(url, params)
     assert status == 200
     enqueue = ET.fromstring(body).find("Enqueue")
     assert enqueue is not None

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from ivr.menus.actions import CallState
 from ivr.simulator import Phone
 from ivr.storage.models import SurveyAnswerRecord, TicketRecord
-from ivr.telephony.state_url import state_url
 
 CALL_SID = "CA" + "5" * 32
 QUESTION = (
@@ -36,7 +35,7 @@ def after_agent(app, phone: Phone, result: dict[str, str], status: str = "in-pro
     version, _release = app.extensions["ivr"].versions.current()
     post(phone, "/voice/incoming", {}, "ringing")  # the call exists in the log
     state = CallState(version=version, node="atendente_linha", line="erp", step=3, expect="enqueue")
-    return post(phone, state_url(state), result, status)
+    return post(phone, app.extensions["ivr"].calls.renderer.codec.url(state), result, status)
 
 
 def said(root: ET.Element) -> list[str]:

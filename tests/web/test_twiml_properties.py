@@ -13,7 +13,7 @@ from ivr.menus.actions import CallState
 from ivr.menus.context import CallContext
 from ivr.menus.loader import load_menu
 from ivr.simulator import Answer, Phone
-from ivr.telephony.state_url import STEP_PATH, parse_state
+from ivr.telephony.state_url import STEP_PATH, StateCodec
 from ivr.telephony.twiml import Renderer
 from tests.fakes import FixedHours
 from tests.strategies import caller_events, valid_menu_texts
@@ -22,7 +22,8 @@ from tests.web.conftest import AUTH_TOKEN
 NOW = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)
 VOICE_VERBS = {"Say", "Play", "Pause", "Gather", "Dial", "Enqueue", "Record", "Redirect", "Hangup"}
 ENDING_VERBS = {"Redirect", "Dial", "Enqueue", "Record", "Hangup"}
-RENDERER = Renderer("Polly.Camila")
+CODEC = StateCodec("test-secret")
+RENDERER = Renderer("Polly.Camila", codec=CODEC)
 
 
 def action_urls(root: ET.Element) -> list[str]:
@@ -44,7 +45,7 @@ def checked_twiml(xml: str, step_number: int) -> list[CallState]:
     for url in action_urls(root):
         path, _, query = url.partition("?")
         assert path == STEP_PATH
-        state = parse_state(query)
+        state = CODEC.parse(query)
         assert state.step == step_number + 1
         states.append(state)
     return states
@@ -63,7 +64,7 @@ def test_any_input_through_any_valid_menu_renders_valid_twiml(text, is_open, dat
         # every URL in one response resumes the same call at the next request
         state = states[-1]
         assert (
-            parse_state(
+            CODEC.parse(
                 f"s={state.version}.{state.node}.{state.attempt}."
                 f"{state.line or ''}.{state.expect}&k={state.step}&t={state.told}"
             )

@@ -1,7 +1,8 @@
 """``callback``: the caller leaves a number and is called back in business hours.
 
 The steps, each one request (the phase and the number ride in
-``CallState.data``, so nothing is stored until the booking):
+``CallState.data``, sealed in the step URL, so nothing is stored until the
+booking and no URL shows the number):
 
 1. A caller whose own number is a Brazilian fixed or mobile line hears it,
    digit by digit, and keys 1 to be called back on it or 2 to give another.
