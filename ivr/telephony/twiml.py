@@ -19,6 +19,7 @@ from ivr.menus.actions import (
     Say,
 )
 from ivr.menus.actions import Gather as GatherAction
+from ivr.menus.nodes.voicemail import RECORDING_NOTICE
 from ivr.telephony.queue_wait import WaitSettings, wait_url
 from ivr.telephony.state_url import StateCodec
 
@@ -26,8 +27,9 @@ APOLOGY = (
     "Desculpe, tivemos um problema técnico. "
     "Vamos transferir sua ligação para um de nossos atendentes."
 )
-APOLOGY_VOICEMAIL = (
-    "Desculpe, tivemos um problema técnico. Depois do sinal, deixe uma mensagem com o seu nome, "
+APOLOGY_VOICEMAIL = (  # the LGPD notice before anything is recorded, as in every voicemail
+    f"Desculpe, tivemos um problema técnico. {RECORDING_NOTICE} "
+    "Depois do sinal, deixe uma mensagem com o seu nome, "
     "a sua empresa e um telefone com DDD, e nós retornaremos a ligação."
 )
 RECORDED = "Recebemos a sua mensagem. Obrigado por ligar. Até logo!"

@@ -86,3 +86,11 @@ def test_a_message_on_the_safe_route_becomes_a_ticket_with_its_protocol(app, pho
         assert heard.count(groups) == 2
         assert "Nossa equipe retorna até" in heard
     assert goodbye.find("Hangup") is not None
+
+
+def test_the_safe_route_says_the_call_may_be_recorded_before_the_beep(app, phone, clock):
+    """The LGPD notice the menu's voicemail gives (tests/web/test_consent.py), here too."""
+    apology = fail_a_step_on_sunday_night(app, phone, clock)
+    before_the_beep = [say.text for say in apology.findall("Say")]
+    assert any("Esta ligação poderá ser gravada." in text for text in before_the_beep)
+    assert [child.tag for child in apology][-2:] == ["Record", "Redirect"]

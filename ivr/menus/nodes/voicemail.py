@@ -58,9 +58,10 @@ DEFAULT_INSTRUCTIONS = parse_prompt(
 )
 # Heard before the instructions (LGPD: the caller is told before being recorded);
 # a menu may word it otherwise, or drop it with ``recording_notice: null``.
-DEFAULT_RECORDING_NOTICE = parse_prompt(
+RECORDING_NOTICE = (
     "Esta ligação poderá ser gravada. A gravação será usada somente para atender a sua solicitação."
 )
+DEFAULT_RECORDING_NOTICE = parse_prompt(RECORDING_NOTICE)
 THANKS = "Obrigado. Sua mensagem foi gravada e retornaremos o contato."
 RECEIVED = "Recebemos a sua mensagem."
 TRY_AGAIN = "Nenhuma mensagem foi gravada. Vamos tentar mais uma vez: fale depois do sinal."
