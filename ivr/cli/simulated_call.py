@@ -80,59 +80,58 @@ class Keyboard:
 @click.option(
     "--digits",
     default=None,
-    help='Keys for each menu, e.g. "2 1 #"; "-" is silence; '
-    """speech as s:texto, quoted when it has spaces: '1 "s:meu faturamento está parado"'.""",
+    help='As teclas de cada menu, ex.: "2 1 #"; "-" é silêncio; '
+    """fala como s:texto, entre aspas quando tem espaços: '1 "s:meu faturamento está parado"'.""",
 )
-@click.option("--speech", multiple=True, help="A spoken answer (before the digits).")
+@click.option("--speech", multiple=True, help="Uma resposta falada (antes das teclas).")
 @click.option(
     "--at",
     "at",
     type=Instant(),
     default=None,
-    help="Run the call at this instant; without an offset, São Paulo time.",
+    help="Faz a ligação neste instante; sem fuso, horário de São Paulo.",
 )
 @click.option(
     "--from",
     "caller",
     default="+5511987654321",
     show_default=True,
-    help="The caller's number; a draft's test number hears the draft.",
+    help="O número de quem liga; um número de teste de um rascunho ouve o rascunho.",
 )
 @click.option("--to", "called", default="+551130040000", show_default=True)
 @click.option(
     "--menu",
     "menu_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Try an unpublished menu file.",
+    help="Experimenta um arquivo de menu não publicado.",
 )
-@click.option(
-    "--url", default=None, help="Call a running server instead, e.g. http://127.0.0.1:5000"
-)
-@click.option("--no-answer", is_flag=True, help="Agents never pick up.")
+@click.option("--url", default=None, help="Liga para um servidor no ar, ex.: http://127.0.0.1:5000")
+@click.option("--no-answer", is_flag=True, help="Nenhum atendente atende.")
 @click.option(
     "--queue-position",
     type=click.IntRange(1, 99),
     default=1,
     show_default=True,
-    help="The caller's place in the queue on entering it (one place closer each announcement).",
+    help="O lugar na fila ao entrar nela (um lugar mais perto a cada aviso).",
 )
 @click.option(
     "--agent-after",
     type=click.IntRange(0, 30),
     default=0,
     show_default=True,
-    help="Announcements of the place in the queue heard before an agent answers (0: at once).",
+    help="Quantos avisos do lugar na fila antes de um atendente atender (0: na hora).",
 )
 @click.option(
     "--queue-key",
     default=None,
-    help="A key pressed at the first announcement in a queue (1: the callback that keeps "
-    "the caller's place).",
+    help="Uma tecla digitada no primeiro aviso da fila (1: o retorno que guarda o lugar).",
 )
 @click.option(
-    "--replay", is_flag=True, help="Post every answer twice, as Twilio does when it retries."
+    "--replay",
+    is_flag=True,
+    help="Envia cada resposta duas vezes, como o Twilio faz quando repete um pedido.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the whole transcript as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="A ligação inteira em JSON.")
 def call(
     digits,
     speech,
@@ -148,16 +147,16 @@ def call(
     replay,
     as_json,
 ) -> None:
-    """Simulate a call: Twilio's requests, signed, and the TwiML followed.
+    """Simula uma ligação: os pedidos do Twilio, assinados, e o TwiML seguido.
 
-    In-process, the call hears what a real caller would: the live version
-    (or the draft, when --from is one of its test numbers) and the emergency
-    closures stored in the database, on a scratch copy that is thrown away.
+    Sem --url, a ligação ouve o que quem liga ouviria: a versão no ar (ou o
+    rascunho, quando --from é um dos seus números de teste) e os fechamentos de
+    emergência guardados no banco, numa cópia temporária do banco, descartada no fim.
 
-    In a queue, --agent-after N plays N rounds of waiting (the caller starts
-    --queue-position in line and moves up one place each round) before an
-    agent answers; when the agent hangs up the caller hears what follows,
-    the satisfaction survey in the shipped menu.
+    Numa fila, --agent-after N toca N avisos de espera (quem liga começa na
+    posição --queue-position e sobe um lugar a cada aviso) antes de um
+    atendente atender; quando o atendente desliga, vem o que se segue, no
+    menu de exemplo a pesquisa de satisfação.
     """
     settings = Settings.from_env().with_local_secrets()
     instant = at

@@ -9,9 +9,10 @@ import pytest
 
 from ivr.cli import main
 
-# The supervisors' commands (the console shows the same texts); `db`, `serve`,
+# The supervisors' commands (the console shows the same texts) and `ivr call`, with
+# which they try the line; `db`, `serve`,
 # `worker` and `users` are for whoever runs the servers.
-SUPERVISOR_GROUPS = ["hours", "menus", "calls", "tickets", "callbacks", "privacy"]
+SUPERVISOR_GROUPS = ["hours", "menus", "calls", "call", "tickets", "callbacks", "privacy"]
 ENGLISH = re.compile(r"\b(the|and|only|calls|print|show|how|with|which|when|one)\b", re.I)
 
 
