@@ -42,6 +42,25 @@ def masked(number: str | None) -> str:
     return f"+{parsed.country_code} {MASK}{last4}"
 
 
+def masked_keys(keys: str | None) -> str | None:
+    """Keys typed on the phone with every digit but the last 4 hidden.
+
+    ``"21987654321#"`` → ``"•••••••4321#"``: what the call log keeps of a
+    number keyed at the callback step (the callback keeps the number).
+    Menu keys and other short entries are unchanged.
+    """
+    if not keys:
+        return keys
+    shown, hidden = 0, []
+    for ch in reversed(keys):
+        if ch.isdigit():
+            shown += 1
+            hidden.append(ch if shown <= 4 else "•")
+        else:
+            hidden.append(ch)
+    return "".join(reversed(hidden))
+
+
 def masked_in_text(text: str, region: str = "BR") -> str:
     """``text`` with every phone number in it masked as :func:`masked` masks one.
 

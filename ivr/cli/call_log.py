@@ -2,7 +2,9 @@
 
 Callers' numbers are personal data (LGPD): they print masked, last 4 digits
 only, unless ``ivr calls show --show-number`` asks for one call's number; so
-does a number keyed or said during the call (the callback step takes one).
+does a number said during the call. A number keyed at the callback step is
+stored masked already (the callback keeps it); steps logged before that are
+masked here too.
 """
 
 from __future__ import annotations

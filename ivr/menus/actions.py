@@ -162,3 +162,6 @@ class Step:
     personal: bool = field(default=False, compare=False)
     dial_status: str | None = field(default=None, compare=False)  # a transfer's DialCallStatus
     survey: SurveyAnswer | None = field(default=None, compare=False)  # the caller answered it
+    # The keys of this request were a phone number (the callback step's): the call
+    # log keeps them masked, since the callback itself keeps the number.
+    keys_are_number: bool = field(default=False, compare=False)

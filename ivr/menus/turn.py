@@ -49,6 +49,7 @@ class Turn:
         "booked",
         "ctx",
         "dial_status",
+        "keys_are_number",
         "line",
         "menu",
         "nothing_recorded",
@@ -94,6 +95,7 @@ class Turn:
         self.booked = False  # a callback was booked (or kept) during this step
         self.queue_callback = False  # the caller left a queue for a callback (keeps the place)
         self.personal = False  # said only to this caller: rendered outside the shared cache
+        self.keys_are_number = False  # the keys received were a phone number: logged masked
         self.nothing_recorded: str | None = None  # voicemail node that got no message
 
     # --- states and prompts -------------------------------------------------
@@ -174,4 +176,5 @@ class Turn:
             dial_status=self.dial_status,
             survey=self.survey,
             personal=self.personal,
+            keys_are_number=self.keys_are_number,
         )

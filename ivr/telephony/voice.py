@@ -25,6 +25,7 @@ from ivr.menus.context import (
 )
 from ivr.menus.fallback import fallback_queue
 from ivr.menus.nodes import voicemail
+from ivr.numbers import masked_keys
 from ivr.telephony.forms import VoiceRequest
 from ivr.telephony.twiml import Renderer
 
@@ -226,7 +227,7 @@ class CallHandler:
             request.call_sid,
             state.step if state else 0,
             node,
-            digits=request.digits,
+            digits=masked_keys(request.digits) if step.keys_are_number else request.digits,
             speech=request.speech,
             path=step.path,
             outcome=step.outcome,
@@ -254,7 +255,8 @@ class CallHandler:
                 request.call_sid,
                 state.step if state else 0,
                 state.node if state else "",
-                digits=request.digits,
+                # Which node failed is unsure: the keys may be a number, keep them masked.
+                digits=masked_keys(request.digits),
                 speech=request.speech,
                 path=(),
                 outcome=Outcome("error", "webhook failed"),

@@ -3,6 +3,7 @@ the caller's own number, a typed one, a refused one, and a number already booked
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 from urllib.parse import quote, unquote
@@ -10,8 +11,10 @@ from urllib.parse import quote, unquote
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ivr.cli.call_log import step_data
+from ivr.privacy.requests import export, forget
 from ivr.simulator import Answer, InProcess, Phone, Transcript
-from ivr.storage.models import Callback
+from ivr.storage.models import Callback, CallStep
 from tests.web.conftest import AUTH_TOKEN, SAO_PAULO
 from tickets_bridge.protocol import spoken_protocol
 
@@ -160,3 +163,24 @@ def test_an_altered_number_in_a_step_url_is_asked_again_not_an_error(app, clock)
         assert status == 200
         assert "Digite o número de telefone para o retorno, com DDD" in body
     assert callbacks(app) == []
+
+
+def test_the_call_log_keeps_a_typed_number_masked_and_forget_leaves_none_of_it(app, clock):
+    typed = "+5521987651234"
+    transcript = call(app, clock, "1 2 021987651234 1 1")  # as some type it, with a 0
+    app.extensions["ivr"].call_log.flush()
+    with Session(app.extensions["ivr"].engine) as session:
+        steps = list(session.scalars(select(CallStep).order_by(CallStep.step)))
+        kept = [step_data(s, show_number=True)["digits"] for s in steps]
+        assert "••••••••1234" in kept  # the step still shows a number was keyed
+        everything = json.dumps(kept) + json.dumps(export(session, CALLER), default=str)
+        for piece in number_pieces(typed) | {"98765"}:
+            assert piece not in everything
+        assert [c["number"] for c in export(session, typed)["callbacks"]] == [typed]
+        forget(session, typed, clock.at, actor="dpo", key="test-secret")
+        session.commit()
+    with Session(app.extensions["ivr"].engine) as session:
+        assert session.scalars(select(Callback)).all() == []
+        left = json.dumps([s.digits for s in session.scalars(select(CallStep))])
+        assert not any(piece in left for piece in number_pieces(typed))
+        assert [c["call_sid"] for c in export(session, CALLER)["calls"]] == [transcript.call_sid]

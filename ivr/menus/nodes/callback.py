@@ -319,6 +319,7 @@ def resume(
     phase, queue, digits = _parse(state.data)
     key = event.digits
     if phase == TYPING:
+        turn.keys_are_number = True  # the call log keeps them masked
         return _typed(node, node_id, state, event, turn, queue)
     if phase == OFFER:
         own = _own_number(turn.ctx.caller)
