@@ -14,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr.menus.actions import CallState
-from ivr.simulator import Phone
+from ivr.simulator import InProcess, Phone
 from ivr.storage.models import SurveyAnswerRecord, TicketRecord
+from tests.web.conftest import AUTH_TOKEN, SHIPPED_MENU, publish_text
 
 CALL_SID = "CA" + "5" * 32
 QUESTION = (
@@ -157,3 +158,28 @@ def test_the_rating_is_kept_with_the_calls_ticket(app, phone):
         session.commit()
     post(phone, question.find("Gather").get("action"), {"Digits": "5"})
     assert [(a.rating, a.ticket_protocol) for a in answers(app)] == [(5, "261124000015")]
+
+
+def test_a_recorded_comment_is_kept_by_its_link_and_an_empty_one_thanked(make_app, settings):
+    text = SHIPPED_MENU.read_text(encoding="utf-8").replace(
+        "    kind: survey\n",
+        "    kind: survey\n    comment_by: record\n    comment_max_length: 30\n",
+    )
+    publish_text(settings.database_url, text)
+    app = make_app()
+    phone = Phone(InProcess(app), AUTH_TOKEN)
+    question = after_agent(app, phone, {"QueueResult": "bridged"})
+    invited = post(phone, question.find("Gather").get("action"), {"Digits": "3"})
+    record = invited.find("Record")
+    assert record is not None and record.get("maxLength") == "30"
+    before_the_beep = said(invited)[:2]
+    assert before_the_beep[1] == (
+        "A sua opinião será gravada. Fale depois do sinal e, ao terminar, digite sustenido."
+    )
+    # Nothing recorded: Twilio goes on to the verbs after <Record>, the thanks and the hang-up.
+    assert said(invited)[-1] == "Obrigado pela sua avaliação. Ela nos ajuda a melhorar. Até logo!"
+    assert invited.find("Hangup") is not None
+    link = "https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE" + "1" * 32
+    thanked = post(phone, record.get("action"), {"RecordingUrl": link, "RecordingDuration": "9"})
+    assert said(thanked) == ["Obrigado pela sua avaliação. Ela nos ajuda a melhorar. Até logo!"]
+    assert [(a.rating, a.recording_url) for a in answers(app)] == [(3, None), (None, link)]

@@ -13,8 +13,9 @@ matched by ``ivr.menus.speech``. Anything else is asked again, up to
 is counted. Then, when ``comment`` is given, the caller may leave a
 comment: spoken (``comment_by: speech``, what the recogniser heard is kept)
 or recorded after a beep (``comment_by: record``, the recording's link is
-kept). A caller who hangs up instead of answering leaves no rating: Twilio
-does not call a ``<Gather>``'s action after a hang-up.
+kept; the caller is told it is recorded first). A caller who hangs up
+instead of answering leaves no rating: Twilio does not call a
+``<Gather>``'s action after a hang-up.
 
 Each answer is ``Step.survey`` of the step that received it; the call log
 stores it keyed by CallSid and step, so a request Twilio replays is stored
@@ -48,6 +49,10 @@ DEFAULT_INVALID = parse_prompt("Desculpe, não entendi. A nota vai de 1 a 5.")
 DEFAULT_NO_INPUT = parse_prompt("Não recebemos a sua nota.")
 DEFAULT_THANKS = parse_prompt("Obrigado pela sua avaliação. Tenha um ótimo dia!")
 NOT_RATED = "Tudo bem, fica para a próxima. Obrigado por ligar. Até logo!"
+# Said before a recorded comment: the caller knows it is recorded before it is (LGPD).
+RECORDING_NOTICE = (
+    "A sua opinião será gravada. Fale depois do sinal e, ao terminar, digite sustenido."
+)
 
 # Added to ``CallState.attempt`` while the caller leaves a spoken comment.
 COMMENT = 10
@@ -124,6 +129,7 @@ def _invite_comment(node: SurveyNode, node_id: str, turn: Turn) -> None:
     text = turn.render(node.comment) if node.comment is not None else ""
     if node.comment_by == "record":
         turn.say(text)
+        turn.say(RECORDING_NOTICE)
         turn.actions.append(
             Record(then=turn.state(node_id, expect="record"), max_length=node.comment_max_length)
         )
