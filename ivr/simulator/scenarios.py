@@ -4,7 +4,7 @@ A scenario file::
 
     scenarios:
       - name: ERP, estoque, em horário comercial
-        at: 2026-11-24T10:00:00-03:00     # when the call happens
+        at: 2026-11-24T10:00:00-03:00     # when the call happens (no offset: São Paulo)
         from: "+5511987654321"            # optional; else a number of its own
         keys: "2 1 1"                     # one token per menu: keys, "-" silence, "s:texto" speech
                                           # (at a recording: "-" or "#" records nothing)
@@ -27,11 +27,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hours.clock import SettableClock
+from hours.schedule import DEFAULT_TIMEZONE
 from hours.validation import say
 from ivr.simulator.phone import Answer, Phone, Transcript
 from ivr.simulator.transport import Transport
@@ -64,8 +66,9 @@ class Scenario(BaseModel):
     @field_validator("at")
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
+        """Without an offset, the line's clock (São Paulo), as ``ivr call --at`` reads it."""
         if value.tzinfo is None:
-            raise ValueError("informe o fuso, por exemplo 2026-11-24T10:00:00-03:00")
+            return value.replace(tzinfo=ZoneInfo(DEFAULT_TIMEZONE))
         return value
 
 

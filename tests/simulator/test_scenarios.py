@@ -181,3 +181,23 @@ def test_call_at_a_time_without_offset_is_sao_paulo_time(runner):
     result = runner.invoke(main, ["call", "--digits", "0", "--at", "2026-12-24T14:00"])
     assert result.exit_code == 0, result.output
     assert "Hoje, véspera de Natal, nosso atendimento foi só até o meio-dia." in result.output
+
+
+def test_a_scenario_at_a_time_without_offset_is_sao_paulo_time(runner, tmp_path):
+    """`at: 2026-12-24T14:00` means 14h on the line's clock, as `ivr call --at` does."""
+    scenarios = tmp_path / "cenarios.yaml"
+    scenarios.write_text(
+        """\
+scenarios:
+  - name: Véspera de Natal à tarde, sem fuso
+    at: 2026-12-24T14:00:00
+    keys: "2"
+    expect:
+      hears: ["Hoje, véspera de Natal, nosso atendimento foi só até o meio-dia."]
+""",
+        encoding="utf-8",
+    )
+    menu = str(ROOT / "menus.yaml")
+    result = runner.invoke(main, ["menus", "test", str(scenarios), "--menu", menu])
+    assert result.exit_code == 0, result.output
+    assert "1 passou, 0 falharam" in result.output
