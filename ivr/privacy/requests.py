@@ -3,10 +3,12 @@
 ``export`` gathers everything the database holds about one phone number:
 the calls from it and the callback calls to it (with their steps,
 recording links and satisfaction survey answers), its callbacks (attempts
-and history) and its tickets (comments and attachments). ``forget`` deletes all of it in one
-transaction, cancelling pending callbacks first so their slots are given
-back, and leaves an audit record that names the number only by a keyed
-hash: a repeated request is recognised, the number is not kept.
+and history), its tickets (comments and attachments), and the steps of
+other calls where it was keyed in clear (older call logs). ``forget``
+deletes all of it in one transaction (those other calls' steps stay, the
+number masked), cancelling pending callbacks first so their slots are
+given back, and leaves an audit record that names the number only by a
+keyed hash: a repeated request is recognised, the number is not kept.
 
 The remote ticket store, when there is one, is asked separately
 (``redact_remote``): it may be down, and the local erasure must not wait
@@ -26,8 +28,9 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from callbacks.booking import ACTIVE, cancel
+from ivr.numbers import masked_keys
 from ivr.storage.accounts import audit
-from ivr.storage.models import Call, Callback, SurveyAnswerRecord, TicketRecord
+from ivr.storage.models import Call, Callback, CallStep, SurveyAnswerRecord, TicketRecord
 from tickets_bridge.store import RedactionUnsupported, StoreUnavailable, TicketStoreError
 
 AUDIT_ACTION_FORGET = "privacy.forget"
@@ -61,6 +64,17 @@ def _callbacks(session: Session, number: str) -> list[Callback]:
     return list(session.scalars(query))
 
 
+def _keyed_steps(session: Session, number: str) -> list[CallStep]:
+    """Steps of any call where the number was keyed in clear (the callback step, before
+    the call log kept such keys masked): matched by the digits after the area code, as
+    a caller may key them without it."""
+    local = number[5:] if number.startswith("+55") else ""
+    if len(local) < 8:
+        return []
+    query = select(CallStep).where(CallStep.digits.contains(local, autoescape=True))
+    return list(session.scalars(query.order_by(CallStep.at, CallStep.id)))
+
+
 def _tickets(session: Session, number: str, call_sids: list[str]) -> list[TicketRecord]:
     mine = TicketRecord.phone == number
     if call_sids:
@@ -88,6 +102,11 @@ def export(session: Session, number: str) -> dict[str, Any]:
         "callbacks": [_callback(c) for c in _callbacks(session, number)],
         "tickets": [_ticket(t) for t in tickets],
         "survey_answers": [_answer(a) for a in _answers(session, [c.call_sid for c in calls])],
+        "keyed_in_calls": [
+            {"call_sid": s.call_sid, "step": s.step, "digits": s.digits, "at": _iso(s.at)}
+            for s in _keyed_steps(session, number)
+            if s.call_sid not in {c.call_sid for c in calls}
+        ],
     }
 
 
@@ -200,10 +219,11 @@ class Forgotten:
     callbacks: int = 0
     cancelled_callbacks: int = 0
     tickets: int = 0
+    keyed_steps: int = 0  # steps of other calls where it was keyed, now masked
 
     @property
     def anything(self) -> bool:
-        return bool(self.calls or self.callbacks or self.tickets)
+        return bool(self.calls or self.callbacks or self.tickets or self.keyed_steps)
 
 
 def forget(session: Session, number: str, now: datetime, *, actor: str, key: str) -> Forgotten:
@@ -223,6 +243,9 @@ def forget(session: Session, number: str, now: datetime, *, actor: str, key: str
         if callback.status in ACTIVE:
             cancel(session, callback, now, "pedido de exclusão (LGPD)")
             cancelled += 1
+    keyed = [s for s in _keyed_steps(session, number) if s.call_sid not in sids]
+    for step in keyed:  # another caller's call: the step stays, the number goes
+        step.digits = masked_keys(step.digits)
     session.flush()
     ticket_ids = [t.id for t in tickets]
     session.expunge_all()  # the rows go by statement; no stale object may flush them back
@@ -248,6 +271,7 @@ def forget(session: Session, number: str, now: datetime, *, actor: str, key: str
         callbacks=len(callbacks),
         cancelled_callbacks=cancelled,
         tickets=len(ticket_ids),
+        keyed_steps=len(keyed),
     )
     audit(session, actor, AUDIT_ACTION_FORGET, target, now, after=json.dumps(asdict(done)))
     return done

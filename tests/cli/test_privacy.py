@@ -160,6 +160,7 @@ def test_export_forget_export_leaves_nothing_of_the_caller_and_all_of_the_others
         "callbacks": [],
         "tickets": [],
         "survey_answers": [],
+        "keyed_in_calls": [],
     }
     assert json.loads(ivr("privacy", "export", OTHER)) == others_before
     assert counts(db) == {"calls": 2, "call_steps": 1, "callbacks": 1, "tickets": 1}
@@ -261,3 +262,31 @@ def test_survey_answers_are_exported_with_their_call_and_forgotten_with_it(ivr, 
     with Session(db) as session:
         kept = session.scalars(select(SurveyAnswerRecord.comment).order_by(SurveyAnswerRecord.id))
         assert list(kept) == [None, "demorou"]  # the other caller's answers stay
+
+
+def test_a_number_keyed_in_clear_in_someone_elses_call_is_exported_then_masked(ivr, db):
+    """Call logs written before the callback step's keys were stored masked."""
+    typed = "+5521987651234"
+    with Session(db) as session:
+        session.add(
+            Call(
+                call_sid="CAold",
+                from_number=CALLER,
+                to_number="+551140040000",
+                started_at=T0,
+                updated_at=T0,
+                steps=[
+                    CallStep(step=1, node="menu", digits="3", path=["menu"], at=T0),
+                    CallStep(step=2, node="retorno", digits="021987651234#", path=[], at=T0),
+                    CallStep(step=3, node="retorno", digits="987651234#", path=[], at=T0),
+                ],
+            )
+        )
+        session.commit()
+    keyed = json.loads(ivr("privacy", "export", typed))["keyed_in_calls"]
+    assert [(k["call_sid"], k["step"]) for k in keyed] == [("CAold", 2), ("CAold", 3)]
+    ivr("privacy", "forget", typed, "--yes")
+    after = json.loads(ivr("privacy", "export", typed))
+    assert not any(value for key, value in after.items() if key != "number")
+    (call,) = json.loads(ivr("privacy", "export", CALLER))["calls"]  # the caller's call stays
+    assert [s["digits"] for s in call["steps"]] == ["3", "••••••••1234#", "•••••1234#"]
