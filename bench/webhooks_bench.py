@@ -1,8 +1,10 @@
 """Webhook throughput and latency: the IVR against a bare Flask route.
 
 1. Records realistic calls (every step of several call paths, thousands of
-   distinct CallSids) through the real app in-process, keeping each signed
-   request exactly as Twilio would send it.
+   distinct CallSids, some waiting in the queue so the wait URL is asked
+   again after each announcement) through the real app in-process, keeping
+   each signed request exactly as Twilio would send it, and prints each
+   route's in-process median and p99.
 2. Serves the IVR (``ivr.wsgi:app``'s app with its clock fixed in business
    hours, see bench/clock.py, on a fresh SQLite database with the
    shipped menu published) and then a bare Flask route returning a constant
@@ -61,15 +63,30 @@ def free_port() -> int:
 
 
 class Recorder(InProcess):
-    """The in-process transport, keeping every signed request it sends."""
+    """The in-process transport, keeping every signed request it sends and its time."""
 
     def __init__(self, app, base_url: str) -> None:
         super().__init__(app, base_url)
         self.lines: list[str] = []
+        self.seconds: dict[str, list[float]] = {}
 
     def post(self, path, params, headers):
         self.lines.append(f"{path}\t{headers['X-Twilio-Signature']}\t{urlencode(params)}")
-        return super().post(path, params, headers)
+        started = time.perf_counter()
+        reply = super().post(path, params, headers)
+        route = path.partition("?")[0]
+        self.seconds.setdefault(route, []).append(time.perf_counter() - started)
+        return reply
+
+    def report(self) -> None:
+        """Each route's in-process median and p99 while recording (first requests of calls)."""
+        print("in-process, while recording:")
+        for route, seconds in sorted(self.seconds.items()):
+            seconds.sort()
+            median = seconds[len(seconds) // 2] * 1000
+            p99 = seconds[min(len(seconds) - 1, int(len(seconds) * 0.99))] * 1000
+            count = f"{len(seconds):>7} requests"
+            print(f"  {route:16}{count}  median {median:.2f} ms  p99 {p99:.2f} ms")
 
 
 def record_calls(settings: Settings, base_url: str, calls: int, out: Path) -> int:
@@ -77,10 +94,18 @@ def record_calls(settings: Settings, base_url: str, calls: int, out: Path) -> in
     recorder = Recorder(app, base_url)
     for index, keys in zip(range(calls), itertools.cycle(PATHS), strict=False):
         phone = Phone(
-            recorder, TOKEN, caller=f"+55119{index % 100000000:08d}", agents_answer=index % 5 != 0
+            recorder,
+            TOKEN,
+            caller=f"+55119{index % 100000000:08d}",
+            agents_answer=index % 5 != 0,
+            # Some callers wait in the queue first: the wait URL is asked again
+            # after each announcement, so it is among the busiest webhooks.
+            queue_position=1 + index % 4,
+            agent_after=index % 3,
         )
         phone.call([Answer.parse(k) for k in keys])
     close_app(app)
+    recorder.report()
     out.write_text("\n".join(recorder.lines) + "\n")
     return len(recorder.lines)
 
