@@ -292,9 +292,10 @@ def test_the_calls_per_second_limit_holds_across_dispatchers(
     assert len(arrived) == 6
     assert len({call.form["To"] for call in standin.calls}) == 6  # each dialed once
     gaps = [b - a for a, b in itertools.pairwise(arrived)]
-    # 5 per second, whichever worker dials: tokens are 0.2 s apart; arrivals carry
-    # the scheduling jitter of a busy machine, never a burst
-    assert arrived[-1] - arrived[0] >= 5 * 0.2 - 0.05
+    # 5 per second, whichever worker dials: tokens are at least 0.2 s apart. Arrivals
+    # carry the jitter of a busy machine (a first request that opens the
+    # connection arrives late), never a burst: six at once would span ~0 s.
+    assert arrived[-1] - arrived[0] >= 5 * 0.2 - 0.25
     assert min(gaps) >= 0.1
 
 
