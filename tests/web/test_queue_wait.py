@@ -96,7 +96,9 @@ def test_garbage_in_the_form_still_gets_music_not_an_error(app, phone):
     assert root.find(".//Pause") is not None
 
 
-def test_a_caller_still_waiting_at_17h28_is_told_and_taken_to_leave_a_message(app, phone, clock):
+def test_a_caller_still_waiting_at_17h28_is_told_and_offered_a_callback_or_a_message(
+    app, phone, clock
+):
     clock.at = datetime(2026, 11, 24, 17, 20, tzinfo=SAO_PAULO)  # the erp line closes at 17:30
     enqueue = enqueue_for(app, phone, "erp")
     # At 17:20 the caller still just hears the place in the queue.
@@ -108,7 +110,8 @@ def test_a_caller_still_waiting_at_17h28_is_told_and_taken_to_leave_a_message(ap
     assert "atendimento de hoje está terminando" in answer.find(".//Say").text
     assert answer.find("Leave") is not None  # nobody is left in the queue after closing
 
-    # Twilio then posts the <Enqueue> action: the caller is offered the next business day.
+    # Twilio then posts the <Enqueue> action: a callback on the next business
+    # day (1) or a message (2), never the queue again.
     params = phone.base_params("CA" + "7" * 32, "in-progress") | {
         "QueueResult": "leave",
         "QueueSid": "QU" + "a" * 32,
@@ -117,7 +120,15 @@ def test_a_caller_still_waiting_at_17h28_is_told_and_taken_to_leave_a_message(ap
     _path, status, body = phone.signed_post(enqueue.get("action"), params)
     assert status == 200
     root = ET.fromstring(body)
-    assert "próximo dia útil" in " ".join(say.text for say in root.iter("Say"))
+    offer = " ".join(say.text for say in root.iter("Say"))
+    assert "Para receber a nossa ligação no próximo dia útil" in offer
+    assert "Para deixar uma mensagem, digite 2" in offer
+    gather = root.find("Gather")
+    assert gather is not None and root.find("Enqueue") is None
+
+    _path, status, body = phone.signed_post(gather.get("action"), params | {"Digits": "2"})
+    root = ET.fromstring(body)
+    assert "retornaremos a partir do próximo dia útil" in " ".join(s.text for s in root.iter("Say"))
     assert root.find("Record") is not None
 
 
