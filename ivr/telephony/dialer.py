@@ -22,6 +22,25 @@ STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
 RING_SECONDS = 30
 
 
+def rest_client(account_sid: str, auth_token: str, base_url: str | None, timeout: float) -> Client:
+    """The twilio REST client, with a timeout and, for a stand-in, another base URL."""
+    from twilio.http.http_client import TwilioHttpClient
+
+    client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
+    if base_url:
+        client.api.base_url = base_url.rstrip("/")
+    return client
+
+
+def is_permanent(exc: TwilioRestException) -> bool:
+    """A 4xx other than 429: Twilio refused what was asked, and retrying cannot help."""
+    return 400 <= exc.status < 500 and exc.status != 429
+
+
+def refusal(exc: TwilioRestException) -> str:
+    return f"Twilio {exc.status} ({exc.code})"
+
+
 class TwilioDialer:
     """Places calls from ``from_number`` on the account, through the twilio client."""
 
@@ -33,11 +52,7 @@ class TwilioDialer:
         base_url: str | None = None,
         timeout: float = 10.0,
     ) -> None:
-        from twilio.http.http_client import TwilioHttpClient
-
-        self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
-        if base_url:
-            self.client.api.base_url = base_url.rstrip("/")
+        self.client = rest_client(account_sid, auth_token, base_url, timeout)
         self.from_number = from_number
 
     def dial(self, call: OutboundCall) -> str:
@@ -54,8 +69,7 @@ class TwilioDialer:
                 timeout=RING_SECONDS,
             )
         except TwilioRestException as exc:
-            permanent = 400 <= exc.status < 500 and exc.status != 429
-            raise DialFailed(f"Twilio {exc.status} ({exc.code})", permanent) from None
+            raise DialFailed(refusal(exc), is_permanent(exc)) from None
         except (TwilioException, OSError) as exc:
             raise DialFailed(type(exc).__name__) from None
         except Exception as exc:  # requests' connection errors and timeouts

@@ -9,9 +9,9 @@ for a 4xx other than 429 (a landline, an unreachable or blocked number).
 from __future__ import annotations
 
 from twilio.base.exceptions import TwilioRestException
-from twilio.rest import Client
 
 from callbacks.sms import SendFailed
+from ivr.telephony.dialer import is_permanent, refusal, rest_client
 
 
 class TwilioMessenger:
@@ -25,19 +25,14 @@ class TwilioMessenger:
         base_url: str | None = None,
         timeout: float = 10.0,
     ) -> None:
-        from twilio.http.http_client import TwilioHttpClient
-
-        self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
-        if base_url:
-            self.client.api.base_url = base_url.rstrip("/")
+        self.client = rest_client(account_sid, auth_token, base_url, timeout)
         self.from_number = from_number
 
     def send(self, to: str, body: str) -> str:
         try:
             message = self.client.messages.create(to=to, from_=self.from_number, body=body)
         except TwilioRestException as exc:
-            permanent = 400 <= exc.status < 500 and exc.status != 429
-            raise SendFailed(f"Twilio {exc.status} ({exc.code})", permanent) from None
+            raise SendFailed(refusal(exc), is_permanent(exc)) from None
         except Exception as exc:  # connection errors and timeouts: try again later
             raise SendFailed(type(exc).__name__) from None
         if not message.sid:
