@@ -307,24 +307,41 @@ def book(
     if again is not None:
         return again
     slot = take_slot(session, calendar, policy, line, now, when, at)
-    callback = Callback(
+    callback = _scheduled(
+        protocol, number, line, reason, slot.start, slot.end, source_call_sid, now, confirm_by_sms
+    )
+    _event(callback, now, "booked", f"{author}: {slot.start.isoformat()}")
+    return _insert(session, callback, line, number)
+
+
+def _scheduled(
+    protocol: str,
+    number: str,
+    line: str,
+    reason: str | None,
+    start: datetime,
+    end: datetime,
+    source_call_sid: str | None,
+    now: datetime,
+    confirm_by_sms: bool,
+) -> Callback:
+    """A new callback due at ``start``, holding ``start``–``end`` (equal: no slot)."""
+    return Callback(
         protocol=protocol,
         number=number,
         line=line,
         reason=reason,
         status=SCHEDULED,
         active_key=active_key(line, number),
-        slot_start=slot.start.astimezone(UTC),
-        slot_end=slot.end.astimezone(UTC),
-        scheduled_for=slot.start.astimezone(UTC),
+        slot_start=start.astimezone(UTC),
+        slot_end=end.astimezone(UTC),
+        scheduled_for=start.astimezone(UTC),
         attempts=0,
         source_call_sid=source_call_sid,
         created_at=now,
         updated_at=now,
         sms_status=SMS_PENDING if confirm_by_sms else None,
     )
-    _event(callback, now, "booked", f"{author}: {slot.start.isoformat()}")
-    return _insert(session, callback, line, number)
 
 
 def book_now(
@@ -354,21 +371,9 @@ def book_now(
     if due is None or due >= now + HORIZON:
         raise NoSlot(f"line {line!r} does not open again")
     due = due.astimezone(UTC)
-    callback = Callback(
-        protocol=protocol,
-        number=number,
-        line=line,
-        reason=reason,
-        status=SCHEDULED,
-        active_key=active_key(line, number),
-        slot_start=due,
-        slot_end=due,  # no slot: nothing to give back
-        scheduled_for=due,
-        attempts=0,
-        source_call_sid=source_call_sid,
-        created_at=now,
-        updated_at=now,
-        sms_status=SMS_PENDING if confirm_by_sms else None,
+    # no slot (start = end): nothing to give back
+    callback = _scheduled(
+        protocol, number, line, reason, due, due, source_call_sid, now, confirm_by_sms
     )
     _event(callback, now, "booked", f"caller, from the queue: {due.isoformat()}")
     return _insert(session, callback, line, number)
