@@ -17,9 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, bindparam, insert, select
+from sqlalchemy import Engine, Table, bindparam, insert, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from ivr.storage.db import BEGIN_IMMEDIATE
 from ivr.storage.ticket_tables import OutboxItem, TicketComment, TicketRecord
@@ -78,17 +79,19 @@ class Receipt:
     follows: str | None = None  # the Resolvido ticket this one follows up
 
 
-_FOLLOWED = aliased(TicketRecord)
+# Core, not ORM, statements: the voicemail step runs them while the caller waits.
+_TICKETS: Table = TicketRecord.__table__  # type: ignore[assignment]
+_FOLLOWED = _TICKETS.alias("followed")
 _BY_KEY = (
-    select(TicketRecord.protocol, TicketRecord.first_response_due, _FOLLOWED.protocol)
-    .outerjoin(_FOLLOWED, TicketRecord.follows_id == _FOLLOWED.id)
-    .where(TicketRecord.idempotency_key == bindparam("key"))
+    select(_TICKETS.c.protocol, _TICKETS.c.first_response_due, _FOLLOWED.c.protocol)
+    .outerjoin(_FOLLOWED, _TICKETS.c.follows_id == _FOLLOWED.c.id)
+    .where(_TICKETS.c.idempotency_key == bindparam("key"))
 )
 
 
-def made_by(session: Session, key: str) -> Receipt | None:
+def made_by(db: Session | Connection, key: str) -> Receipt | None:
     """The ticket ``key`` already made (a replayed request), or None."""
-    row = session.execute(_BY_KEY, {"key": key}).first()
+    row = db.execute(_BY_KEY, {"key": key}).first()
     if row is None:
         return None
     protocol, due, follows = row
@@ -96,7 +99,7 @@ def made_by(session: Session, key: str) -> Receipt | None:
 
 
 def _enqueue(
-    session: Session,
+    db: Session | Connection,
     ticket_id: int,
     store: str,
     key: str,
@@ -106,7 +109,7 @@ def _enqueue(
     """An outbox item for a remote store; the built-in store is the ticket's home already."""
     if store == LOCAL_STORE:
         return
-    session.execute(
+    db.execute(
         insert(OutboxItem.__table__),
         {
             "ticket_id": ticket_id,
@@ -122,7 +125,7 @@ def _enqueue(
 
 
 def open_ticket(
-    session: Session,
+    db: Session | Connection,
     request: TicketRequest,
     *,
     key: str,
@@ -132,22 +135,22 @@ def open_ticket(
     call_sid: str | None = None,
     follows: str | None = None,
 ) -> Receipt:
-    """Add the ticket and its outbox item to ``session``'s transaction.
+    """Add the ticket and its outbox item to the transaction of ``db``.
 
     The receipt says ``created=False`` when ``key`` had already made a ticket.
     """
-    existing = made_by(session, key)
+    existing = made_by(db, key)
     if existing is not None:
         return existing
     ticket = NewTicket(
-        protocol=next_protocol(session, now),
+        protocol=next_protocol(db, now),
         created_at=now,
         attachments=request.attachments,
         follows=follows,
         **shared_fields(request),
     )
-    row = insert_ticket(session, ticket, key=key, store=store, rules=rules, call_sid=call_sid)
-    _enqueue(session, row.id, store, key, now)
+    row = insert_ticket(db, ticket, key=key, store=store, rules=rules, call_sid=call_sid)
+    _enqueue(db, row.id, store, key, now)
     return Receipt(ticket.protocol, row.first_response_due, created=True, follows=follows)
 
 
@@ -156,8 +159,8 @@ def _writer(engine: Engine) -> Engine:
 
 
 def _read_back(engine: Engine, key: str) -> Receipt:
-    with Session(engine) as session:
-        receipt = made_by(session, key)
+    with engine.connect() as connection:
+        receipt = made_by(connection, key)
     if receipt is None:  # pragma: no cover - only after an IntegrityError on the key
         raise LookupError(key)
     return receipt
@@ -175,13 +178,14 @@ def record_ticket(
 ) -> Receipt:
     """Open the ticket and commit it; the same ``key`` always gives back the same ticket.
 
-    One short transaction: a replayed request reads its ticket back inside
-    it and writes nothing.
+    One short transaction on a plain connection (no ORM session: the caller
+    is waiting): a replayed request reads its ticket back inside it and
+    writes nothing.
     """
     try:
-        with Session(_writer(engine)) as session, session.begin():
+        with _writer(engine).begin() as connection:
             return open_ticket(
-                session, request, key=key, now=now, store=store, rules=rules, call_sid=call_sid
+                connection, request, key=key, now=now, store=store, rules=rules, call_sid=call_sid
             )
     except IntegrityError:
         # The same request raced us in another process (Twilio retried while we

@@ -21,6 +21,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from stdnum import verhoeff
 from stdnum.exceptions import ValidationError
@@ -87,15 +88,15 @@ def _counter_upsert(dialect: str) -> Any:
     ).returning(table.c.value)
 
 
-def next_protocol(session: Session, now: datetime) -> str:
-    """A new protocol number, counted in ``session``'s transaction (commit it with the ticket).
+def next_protocol(db: Session | Connection, now: datetime) -> str:
+    """A new protocol number, counted in the transaction of ``db`` (commit it with the ticket).
 
     The counter row stays locked until that transaction ends, so protocols
     are handed out one at a time; a rolled-back ticket gives its number back.
     """
     day = now.astimezone(ZONE).strftime("%y%m%d")
-    upsert = _counter_upsert(session.get_bind().dialect.name)
-    value = session.execute(upsert, {"day": day}).scalar_one()
+    dialect = db.dialect if isinstance(db, Connection) else db.get_bind().dialect
+    value = db.execute(_counter_upsert(dialect.name), {"day": day}).scalar_one()
     if value >= 10**COUNTER_DIGITS:
         raise ProtocolsExhausted(f"no protocol numbers left for {day}")
     return with_check_digit(f"{day}{value:0{COUNTER_DIGITS}d}")

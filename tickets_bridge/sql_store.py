@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import Engine, insert, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -115,7 +116,7 @@ class Inserted(NamedTuple):
 
 
 def insert_ticket(
-    session: Session,
+    db: Session | Connection,
     ticket: NewTicket,
     *,
     key: str,
@@ -125,14 +126,17 @@ def insert_ticket(
 ) -> Inserted:
     """Insert the ticket as Aberto, with its due time, priority and history.
 
-    Plain INSERT statements in ``session``'s transaction, not ORM objects:
+    Plain INSERT statements in the transaction of ``db``, not ORM objects:
     the voicemail step calls this while the caller waits, and the unit of
     work costs several times the inserts themselves.
     """
     now = ticket.created_at
     due = rules.first_response_due(now, ticket.line)
-    old = by_protocol(session, ticket.follows) if ticket.follows is not None else None
-    ticket_id = session.execute(
+    old = None
+    if ticket.follows is not None:  # rare: read the old ticket's story through the ORM
+        session = db if isinstance(db, Session) else Session(bind=db)
+        old = by_protocol(session, ticket.follows)
+    ticket_id = db.execute(
         insert(TicketRecord.__table__).returning(TicketRecord.__table__.c.id),
         {
             "protocol": ticket.protocol,
@@ -151,7 +155,7 @@ def insert_ticket(
         },
     ).scalar_one()
     if ticket.attachments:
-        session.execute(
+        db.execute(
             insert(TicketAttachment.__table__),
             [
                 {"ticket_id": ticket_id, "url": a.url, "kind": a.kind, "duration": a.duration}
@@ -159,7 +163,7 @@ def insert_ticket(
             ],
         )
     if old is not None:
-        session.execute(
+        db.execute(
             insert(TicketComment.__table__),
             [{"ticket_id": ticket_id, **row} for row in _history(old, now)],
         )
