@@ -1,12 +1,16 @@
-"""The call log, written by a background thread so webhooks never wait on it.
+"""The call log, written in batches so webhooks never wait on it.
 
 The web layer calls :meth:`CallLog.step`, :meth:`CallLog.status` and
 :meth:`CallLog.recording`; each only puts a small event on a bounded queue
-and returns. A writer thread takes events in batches (up to 500, waiting a
-moment for more when the queue is shallow) and applies each batch in one
-transaction, set-wise: a few statements per batch, not per event (the rules
-are in ``ivr.storage.call_records``). If a batch fails, it is retried in
-halves until each bad event is alone, so one bad event cannot drop the others.
+and returns. Events are written in batches (up to 500, about a tenth of a
+second's worth), each in one transaction, set-wise: a few statements per
+batch, not per event (the rules are in ``ivr.storage.call_records``). If a
+batch fails, it is retried in halves until each bad event is alone, so one
+bad event cannot drop the others.
+
+Who writes: in a busy web process, the request thread, once its response
+has gone (:meth:`CallLog.write_due`); a background thread only when the
+process has gone quiet, or when someone waits (``flush``, ``stop``).
 
 Log lines name the CallSid and never a phone number (LGPD).
 """
@@ -20,7 +24,6 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Engine
 
@@ -39,30 +42,31 @@ from ivr.storage.db import BEGIN_IMMEDIATE
 
 log = logging.getLogger(__name__)
 
-_STOP = object()
-
 
 class CallLog:
-    """Queue call-log events and write them from a background thread.
+    """Queue call-log events and write them in batches.
 
-    ``start()`` launches the writer; ``stop()`` drains the queue and ends
-    it. ``flush(timeout)`` waits until everything queued so far is written
-    (without a running writer it writes them in the calling thread). When
-    the queue is full, new events are dropped and counted in ``dropped``:
-    a caller's webhook never waits on the database.
+    ``write_due()``, called by the web layer after each response, writes a
+    batch once one is due. ``start()`` launches the background writer, which
+    writes what a quiet process still holds; ``stop()`` drains the queue and
+    ends it. ``flush(timeout)`` waits until everything queued so far is
+    written (without a running writer it writes them in the calling
+    thread). When the queue is full, new events are dropped and counted in
+    ``dropped``: a caller's webhook never waits on the database.
 
-    ``batch_size`` bounds the events per transaction; when fewer are queued,
-    the writer waits up to ``linger`` seconds for more (``flush`` and
-    ``stop`` cut that short), since a transaction's fixed cost dwarfs the
-    cost of one more event in it. A tenth of a second keeps the call log
-    fresh for people and, measured with ``make bench``, lets the web
-    process serve several percent more webhooks than 50 ms did (fewer,
-    larger batches: fewer statements, fewer bursts of the writer holding
-    the GIL); 250 ms gained little more and lengthened the p99. The price:
-    a process killed without warning loses what it queued in that last
-    tenth of a second (a graceful stop writes it). ``max_queue`` (~300
-    bytes an event) lets the queue absorb tens of seconds of a stalled
-    database at 2000 events/s.
+    A batch is due ``linger`` seconds after the last one was written (or at
+    ``batch_size`` events), since a transaction's fixed cost dwarfs the cost
+    of one more event in it. A tenth of a second keeps the call log fresh
+    for people; 250 ms gained little more under ``make bench`` and
+    lengthened the p99. The background thread waits twice that before it
+    steps in: in a busy process, a Python thread writing beside the request
+    thread fights it for the GIL (each socket or SQLite call hands the GIL
+    over) and holds SQLite's write lock for as long as it is starved, which
+    other processes' writers then wait out. The price of batching: a
+    process killed without warning loses what it queued since the last
+    batch (a graceful stop writes it). ``max_queue`` (~300 bytes an event)
+    lets the queue absorb tens of seconds of a stalled database at 2000
+    events/s.
     """
 
     def __init__(
@@ -74,7 +78,7 @@ class CallLog:
         linger: float = 0.1,
     ) -> None:
         self._engine = engine
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=max_queue)
+        self._queue: queue.Queue[Event] = queue.Queue(maxsize=max_queue)
         self._batch_size = batch_size
         self._linger = linger
         self._pending = 0
@@ -82,7 +86,9 @@ class CallLog:
         self._hurry = threading.Condition()  # wakes a lingering writer
         self._hurrying = 0  # flush() and stop() calls under way
         self._thread: threading.Thread | None = None
-        self._write_lock = threading.Lock()  # the writer thread and inline flushes
+        self._stopping = False
+        self._write_lock = threading.Lock()  # one writer at a time, whoever it is
+        self._written_at = time.monotonic()  # when the last batch was written
         self.dropped = 0
 
     # -- what the web layer calls ---------------------------------------
@@ -157,6 +163,7 @@ class CallLog:
         """Start the writer thread (idempotent)."""
         if self._thread is not None and self._thread.is_alive():
             return
+        self._stopping = False
         self._thread = threading.Thread(target=self._run, name="call-log-writer", daemon=True)
         self._thread.start()
 
@@ -164,15 +171,12 @@ class CallLog:
         """Write what is queued and end the writer thread."""
         thread = self._thread
         if thread is not None and thread.is_alive():
-            with self._hurried():
-                try:
-                    self._queue.put(_STOP, timeout=timeout)
-                except queue.Full:
-                    log.error(
-                        "call log: queue full at shutdown; %d events unwritten", self._pending
-                    )
-                thread.join(timeout)
+            with self._hurry:
+                self._stopping = True
+                self._hurry.notify_all()
+            thread.join(timeout)
         self._thread = None
+        self._stopping = False
         self._drain_inline()
 
     def flush(self, timeout: float = 5.0) -> bool:
@@ -225,42 +229,55 @@ class CallLog:
                     dropped,
                 )
 
+    def write_due(self) -> None:
+        """Write one batch if one is due; the web layer calls this after each response.
+
+        It never waits: when another thread is writing, that one will do.
+        """
+        if not self._pending:
+            return
+        if self._pending < self._batch_size and not self._past(self._linger):
+            return
+        if self._write_lock.acquire(blocking=False):
+            try:
+                self._write_batch()
+            finally:
+                self._write_lock.release()
+
+    def _past(self, seconds: float) -> bool:
+        return time.monotonic() - self._written_at >= seconds
+
     def _run(self) -> None:
+        """The background writer: only for a quiet process, or someone waiting."""
         while True:
-            first = self._queue.get()
-            if first is not _STOP and self._queue.qsize() < self._batch_size - 1:
-                # A shallow queue: wait a moment for more events, so that a
-                # transaction's fixed cost (~200 µs) is shared by many of them.
-                with self._hurry:
-                    self._hurry.wait_for(lambda: self._hurrying > 0, self._linger)
-            batch = [first]
-            while len(batch) < self._batch_size:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            events = [item for item in batch if item is not _STOP]
-            with self._write_lock:
-                self._write(events)
-            self._mark_done(len(events))
-            if len(events) != len(batch):
-                return
+            with self._hurry:
+                self._hurry.wait_for(self._wanted, self._linger)
+                if self._stopping:
+                    return
+            if self._wanted() or (self._pending and self._past(2 * self._linger)):
+                self._drain_inline()
+
+    def _wanted(self) -> bool:
+        return self._stopping or (self._hurrying > 0 and self._pending > 0)
 
     def _drain_inline(self) -> None:
         with self._write_lock:
-            while True:
-                batch: list[Event] = []
-                while len(batch) < self._batch_size:
-                    try:
-                        item = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if item is not _STOP:
-                        batch.append(item)
-                if not batch:
-                    return
-                self._write(batch)
-                self._mark_done(len(batch))
+            while self._write_batch():
+                pass
+
+    def _write_batch(self) -> int:
+        """Write up to one batch of queued events (hold ``_write_lock``); how many."""
+        batch: list[Event] = []
+        while len(batch) < self._batch_size:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        if batch:
+            self._write(batch)
+            self._written_at = time.monotonic()
+            self._mark_done(len(batch))
+        return len(batch)
 
     def _mark_done(self, count: int) -> None:
         if count:

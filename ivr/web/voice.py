@@ -78,6 +78,9 @@ def signed(view: View) -> Callable[[], Response]:
             abort(403)
         response = view(services, form)
         services.metrics.latency.observe(time.perf_counter() - started)
+        if services.call_log is not None:
+            # Once the response has gone, not before: see CallLog.write_due.
+            response.call_on_close(services.call_log.write_due)
         return response
 
     return checked

@@ -444,3 +444,36 @@ def test_the_queue_absorbs_a_burst(engine: Engine) -> None:
     assert log.flush(60)
     with session_factory(engine)() as session:
         assert session.scalar(select(func.count()).select_from(Call)) == 3000
+
+
+def test_the_web_process_writes_a_due_batch_after_its_response(engine: Engine) -> None:
+    """write_due writes once a batch is due (time or size), in the calling thread, never early."""
+    log = CallLog(engine, linger=30, batch_size=4)  # no background writer
+    a_transferred_call(log)  # three events: neither a tenth of a second old nor a full batch
+    log.write_due()
+    assert log.pending == 3
+    log.status("CA1", "completed", 3, 42, at(60))  # the fourth fills a batch
+    log.write_due()
+    assert log.pending == 0
+    assert read_call(engine, "CA1").status == "completed"
+
+    now = CallLog(engine, linger=0)  # due at once
+    log_step(now, "CA2", 0, "inicio")
+    now.write_due()
+    assert now.pending == 0
+    assert [s.node for s in read_call(engine, "CA2").steps] == ["inicio"]
+
+
+def test_a_quiet_process_still_gets_its_events_written(engine: Engine) -> None:
+    """With no request left to write them, the background writer does, within a few lingers."""
+    log = CallLog(engine, linger=0.05)
+    log.start()
+    try:
+        a_transferred_call(log)
+        deadline = time.monotonic() + 5
+        while log.pending and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert log.pending == 0
+        assert [s.step for s in read_call(engine, "CA1").steps] == [0, 1, 2]
+    finally:
+        log.stop()
