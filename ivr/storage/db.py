@@ -9,6 +9,8 @@ works from any directory.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -41,6 +43,9 @@ NAMING_CONVENTION: dict[str, str] = {
 BEGIN_IMMEDIATE = "ivr_sqlite_begin_immediate"
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Waiting for the write lock at BEGIN IMMEDIATE: first pause, and the longest.
+_LOCK_POLL_FIRST = 0.00005
+_LOCK_POLL_MAX = 0.001
 
 
 class Base(DeclarativeBase):
@@ -132,9 +137,38 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         if connection.get_execution_options().get(BEGIN_IMMEDIATE):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            _begin_immediate(connection)
         else:
             connection.exec_driver_sql("BEGIN")
+
+
+def _begin_immediate(connection: Connection) -> None:
+    """``BEGIN IMMEDIATE``, waiting for the write lock in steps of at most a millisecond.
+
+    SQLite's own busy handler sleeps 1, 2, 5, 10… ms between tries, so a
+    webhook that finds another process's batch writing waits several
+    milliseconds after the lock is free. Polling from here ends the wait
+    within a millisecond of it, for the same busy timeout in total.
+    """
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+        pause = _LOCK_POLL_FIRST
+        while time.monotonic() < deadline:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                    break
+            time.sleep(pause)
+            pause = min(2 * pause, _LOCK_POLL_MAX)
+        # Out of time, or another error: once more through SQLAlchemy, which reports it.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
