@@ -97,11 +97,10 @@ def create_app(
     metrics = Metrics()
     call_log = CallLog(engine)
     if start_background:
-        # The call-log writer is a busy Python thread beside the request
-        # thread. With the default 5 ms switch interval, a request thread
-        # that released the GIL for a socket call waits up to 5 ms to get it
-        # back (the "convoy effect"); measured under `make bench`, a 0.5 ms
-        # interval serves about a quarter more webhooks per second.
+        # When the call log's background thread writes beside the request
+        # thread (a process falling quiet, a flush), the default 5 ms switch
+        # interval would let a request thread that released the GIL for a
+        # socket call wait up to 5 ms to get it back (the "convoy effect").
         sys.setswitchinterval(WEB_SWITCH_INTERVAL)
         call_log.start()
         # A worker that gunicorn stops gracefully writes what is still queued.
