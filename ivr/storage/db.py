@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.engine.url import URL
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -52,6 +53,18 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class _SQLiteDateTime(sqlite.DATETIME):
+    """SQLite's DATETIME written with ``isoformat``: the very text of its default
+    storage format (``2026-12-01 13:00:00.000000``) at a fraction of the cost of
+    its ``%`` formatting, which profiling showed in every call-log batch."""
+
+    def bind_processor(self, dialect: Dialect) -> Any:
+        def process(value: datetime | None) -> str | None:
+            return None if value is None else value.isoformat(" ", "microseconds")
+
+        return process
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp that is always timezone-aware UTC in Python.
 
@@ -62,6 +75,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     impl = DateTime(timezone=True)
     cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(_SQLiteDateTime())
+        return dialect.type_descriptor(self.impl)
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:

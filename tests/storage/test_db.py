@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import OperationalError
 
 from ivr.storage import db
@@ -59,3 +61,20 @@ def test_a_writer_gives_up_with_database_is_locked_after_the_busy_timeout(
             pass
         assert 0.2 <= time.monotonic() - started < 3
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2026, 12, 1, 13, 0),
+        datetime(2026, 12, 1, 13, 0, 5, 123456),
+        datetime(1, 1, 1, 0, 0),
+        datetime(9999, 12, 31, 23, 59, 59, 999999),
+    ],
+)
+def test_utc_times_are_stored_as_sqlite_itself_would_store_them(value: datetime) -> None:
+    """Rows written before and after the faster writer read and sort alike."""
+    dialect = sqlite.dialect()
+    ours = db.UTCDateTime().load_dialect_impl(dialect).bind_processor(dialect)
+    sqlites = sqlite.DATETIME().bind_processor(dialect)
+    assert ours(value) == sqlites(value)
