@@ -17,11 +17,11 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Select, Table, bindparam, select
+from sqlalchemy import ColumnElement, Engine, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from ivr.menus.context import TicketNote, VoicemailTicket
-from ivr.storage.ticket_tables import TicketRecord
+from ivr.storage.ticket_tables import TicketRecord, tickets
 from tickets_bridge.intake import TicketRequest, record_message, record_ticket
 from tickets_bridge.sql_store import TicketRules
 from tickets_bridge.store import Attachment, Status, TicketStore
@@ -41,9 +41,6 @@ def live_rules(versions: Any) -> TicketRules:
     )
 
 
-_TICKETS: Table = TicketRecord.__table__  # type: ignore[assignment]
-
-
 def _open_on(line_match: ColumnElement[bool]) -> Select[tuple[str]]:
     """The caller's latest ticket not yet Resolvido, on a line (or on none).
 
@@ -51,19 +48,19 @@ def _open_on(line_match: ColumnElement[bool]) -> Select[tuple[str]]:
     the ORM's compile step on the voicemail step's hot path.
     """
     return (
-        select(_TICKETS.c.protocol)
+        select(tickets.c.protocol)
         .where(
-            _TICKETS.c.phone == bindparam("phone"),
+            tickets.c.phone == bindparam("phone"),
             line_match,
-            _TICKETS.c.status != Status.RESOLVED.value,
+            tickets.c.status != Status.RESOLVED.value,
         )
-        .order_by(_TICKETS.c.id.desc())
+        .order_by(tickets.c.id.desc())
         .limit(1)
     )
 
 
-_OPEN_ON_LINE = _open_on(_TICKETS.c.line == bindparam("line"))
-_OPEN_WITHOUT_LINE = _open_on(_TICKETS.c.line.is_(None))
+_OPEN_ON_LINE = _open_on(tickets.c.line == bindparam("line"))
+_OPEN_WITHOUT_LINE = _open_on(tickets.c.line.is_(None))
 
 
 def _e164(caller: str) -> str | None:

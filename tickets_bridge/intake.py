@@ -17,13 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, Table, bindparam, insert, select
+from sqlalchemy import Engine, bindparam, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ivr.storage.db import BEGIN_IMMEDIATE
-from ivr.storage.ticket_tables import OutboxItem, TicketComment, TicketRecord
+from ivr.storage.ticket_tables import OutboxItem, TicketComment, TicketRecord, tickets
 from tickets_bridge.protocol import next_protocol
 from tickets_bridge.sql_store import (
     CUSTOMER,
@@ -80,12 +80,11 @@ class Receipt:
 
 
 # Core, not ORM, statements: the voicemail step runs them while the caller waits.
-_TICKETS: Table = TicketRecord.__table__  # type: ignore[assignment]
-_FOLLOWED = _TICKETS.alias("followed")
+_FOLLOWED = tickets.alias("followed")
 _BY_KEY = (
-    select(_TICKETS.c.protocol, _TICKETS.c.first_response_due, _FOLLOWED.c.protocol)
-    .outerjoin(_FOLLOWED, _TICKETS.c.follows_id == _FOLLOWED.c.id)
-    .where(_TICKETS.c.idempotency_key == bindparam("key"))
+    select(tickets.c.protocol, tickets.c.first_response_due, _FOLLOWED.c.protocol)
+    .outerjoin(_FOLLOWED, tickets.c.follows_id == _FOLLOWED.c.id)
+    .where(tickets.c.idempotency_key == bindparam("key"))
 )
 
 

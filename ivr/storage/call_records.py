@@ -31,12 +31,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from hours.clock import require_aware
 from ivr.menus.actions import Outcome, SurveyAnswer
-from ivr.storage.models import Call, CallStep, SurveyAnswerRecord, TicketRecord
+from ivr.storage.models import Call, CallStep, SurveyAnswerRecord
+from ivr.storage.ticket_tables import tickets
 
 calls: Table = Call.__table__  # type: ignore[assignment]
 call_steps: Table = CallStep.__table__  # type: ignore[assignment]
 survey_answers: Table = SurveyAnswerRecord.__table__  # type: ignore[assignment]
-tickets: Table = TicketRecord.__table__  # type: ignore[assignment]
 
 TERMINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 # Order of the non-terminal Twilio CallStatus values; unknown ones rank as in-progress.

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ivr.storage.db import Base, UTCDateTime
@@ -87,6 +87,11 @@ class TicketRecord(Base):
 
     def __repr__(self) -> str:
         return f"<TicketRecord {self.protocol} {self.status}>"
+
+
+#: The tickets table itself, for Core statements on the webhooks' hot paths
+#: (no ORM compile step, no unit of work).
+tickets: Table = TicketRecord.__table__  # type: ignore[assignment]
 
 
 class TicketComment(Base):
