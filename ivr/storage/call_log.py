@@ -8,9 +8,10 @@ batch, not per event (the rules are in ``ivr.storage.call_records``). If a
 batch fails, it is retried in halves until each bad event is alone, so one
 bad event cannot drop the others.
 
-Who writes: in a busy web process, the request thread, once its response
-has gone (:meth:`CallLog.write_due`); a background thread only when the
-process has gone quiet, or when someone waits (``flush``, ``stop``).
+Who writes: a background thread, when the request thread asks for a due
+batch once its response has gone and waits for it (:meth:`CallLog.write_due`),
+when the process has gone quiet, or when someone flushes or stops the log.
+The two threads never run at once in a busy process.
 
 Log lines name the CallSid and never a phone number (LGPD).
 """
@@ -46,23 +47,26 @@ log = logging.getLogger(__name__)
 class CallLog:
     """Queue call-log events and write them in batches.
 
-    ``write_due()``, called by the web layer after each response, writes a
-    batch once one is due. ``start()`` launches the background writer, which
-    writes what a quiet process still holds; ``stop()`` drains the queue and
-    ends it. ``flush(timeout)`` waits until everything queued so far is
-    written (without a running writer it writes them in the calling
-    thread). When the queue is full, new events are dropped and counted in
-    ``dropped``: a caller's webhook never waits on the database.
+    ``write_due()``, called by the web layer after each response, has a
+    batch written once one is due. ``start()`` launches the writer thread,
+    which writes what it is asked for and what a quiet process still holds;
+    ``stop()`` drains the queue and ends it. ``flush(timeout)`` waits until
+    everything queued so far is written (without a running writer it writes
+    them in the calling thread). When the queue is full, new events are
+    dropped and counted in ``dropped``: a caller's webhook never waits on
+    the database, and after its response at most ``write_due``'s wait.
 
     A batch is due ``linger`` seconds after the last one was written (or at
     ``batch_size`` events), since a transaction's fixed cost dwarfs the cost
     of one more event in it. A tenth of a second keeps the call log fresh
     for people; 250 ms gained little more under ``make bench`` and
-    lengthened the p99. The background thread waits twice that before it
+    lengthened the p99. Unasked, the thread waits twice that before it
     steps in: in a busy process, a Python thread writing beside the request
     thread fights it for the GIL (each socket or SQLite call hands the GIL
     over) and holds SQLite's write lock for as long as it is starved, which
-    other processes' writers then wait out. The price of batching: a
+    other processes' writers then wait out. Writing on the request thread
+    itself would avoid that too, but a stalled database would then stall
+    the webhooks. The price of batching: a
     process killed without warning loses what it queued since the last
     batch (a graceful stop writes it). ``max_queue`` (~300 bytes an event)
     lets the queue absorb tens of seconds of a stalled database at 2000
@@ -229,20 +233,20 @@ class CallLog:
                     dropped,
                 )
 
-    def write_due(self) -> None:
-        """Write one batch if one is due; the web layer calls this after each response.
+    def write_due(self, wait: float = 0.05) -> None:
+        """Once a batch is due, have it written while the calling thread waits.
 
-        It never waits: when another thread is writing, that one will do.
+        The web layer calls this after each response. The writer thread
+        writes while the request thread waits, so the two never run at once;
+        a stalled database costs a request at most ``wait`` seconds, and
+        the writer keeps trying on its own. Without a writer thread (tests,
+        the simulator), the calling thread writes.
         """
         if not self._pending:
             return
         if self._pending < self._batch_size and not self._past(self._linger):
             return
-        if self._write_lock.acquire(blocking=False):
-            try:
-                self._write_batch()
-            finally:
-                self._write_lock.release()
+        self.flush(wait)
 
     def _past(self, seconds: float) -> bool:
         return time.monotonic() - self._written_at >= seconds

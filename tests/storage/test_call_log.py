@@ -18,7 +18,7 @@ from sqlalchemy import Engine, func, select
 from ivr.menus.actions import Outcome
 from ivr.storage.call_log import CallLog
 from ivr.storage.call_records import get_call, recent_calls
-from ivr.storage.db import make_engine, session_factory
+from ivr.storage.db import BEGIN_IMMEDIATE, make_engine, session_factory
 from ivr.storage.models import Call, CallStep
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -474,6 +474,25 @@ def test_a_quiet_process_still_gets_its_events_written(engine: Engine) -> None:
         while log.pending and time.monotonic() < deadline:
             time.sleep(0.01)
         assert log.pending == 0
+        assert [s.step for s in read_call(engine, "CA1").steps] == [0, 1, 2]
+    finally:
+        log.stop()
+
+
+def test_a_stalled_database_costs_a_request_no_more_than_the_wait(engine: Engine) -> None:
+    """While another writer holds the lock, write_due gives up after its wait; nothing is lost."""
+    log = CallLog(engine, batch_size=3)  # three events make a batch due
+    log.start()
+    try:
+        with engine.execution_options(**{BEGIN_IMMEDIATE: True}).begin() as other:
+            if engine.dialect.name == "postgresql":
+                other.exec_driver_sql("LOCK TABLE calls IN EXCLUSIVE MODE")
+            a_transferred_call(log)
+            started = time.monotonic()
+            log.write_due(wait=0.05)
+            assert time.monotonic() - started < 1
+            assert log.pending == 3
+        assert log.flush(10)  # the lock is free again: the writer gets through
         assert [s.step for s in read_call(engine, "CA1").steps] == [0, 1, 2]
     finally:
         log.stop()
