@@ -43,6 +43,8 @@ from ivr.storage.db import BEGIN_IMMEDIATE
 
 log = logging.getLogger(__name__)
 
+STALLED_BACKOFF = 1.0  # seconds; see CallLog.write_due
+
 
 class CallLog:
     """Queue call-log events and write them in batches.
@@ -93,6 +95,7 @@ class CallLog:
         self._stopping = False
         self._write_lock = threading.Lock()  # one writer at a time, whoever it is
         self._written_at = time.monotonic()  # when the last batch was written
+        self._ask_after = 0.0  # write_due asks nothing before this (monotonic)
         self.dropped = 0
 
     # -- what the web layer calls ---------------------------------------
@@ -239,14 +242,18 @@ class CallLog:
         The web layer calls this after each response. The writer thread
         writes while the request thread waits, so the two never run at once;
         a stalled database costs a request at most ``wait`` seconds, and
-        the writer keeps trying on its own. Without a writer thread (tests,
+        the writer keeps trying on its own, and no request waits on it again
+        for ``STALLED_BACKOFF`` seconds. Without a writer thread (tests,
         the simulator), the calling thread writes.
         """
-        if not self._pending:
+        if not self._pending or time.monotonic() < self._ask_after:
             return
         if self._pending < self._batch_size and not self._past(self._linger):
             return
-        self.flush(wait)
+        if not self.flush(wait):
+            # The writer is stuck (a locked or unreachable database): let it
+            # catch up on its own rather than make each request wait.
+            self._ask_after = time.monotonic() + STALLED_BACKOFF
 
     def _past(self, seconds: float) -> bool:
         return time.monotonic() - self._written_at >= seconds

@@ -490,6 +490,7 @@ def test_a_stalled_database_costs_a_request_no_more_than_the_wait(engine: Engine
             a_transferred_call(log)
             started = time.monotonic()
             log.write_due(wait=0.05)
+            log.write_due(wait=5)  # the writer is stuck: no request waits on it again for now
             assert time.monotonic() - started < 1
             assert log.pending == 3
         assert log.flush(10)  # the lock is free again: the writer gets through
