@@ -240,11 +240,11 @@ class CallLog:
         """Once a batch is due, have it written while the calling thread waits.
 
         The web layer calls this after each response. The writer thread
-        writes while the request thread waits, so the two never run at once;
-        a stalled database costs a request at most ``wait`` seconds, and
-        the writer keeps trying on its own, and no request waits on it again
-        for ``STALLED_BACKOFF`` seconds. Without a writer thread (tests,
-        the simulator), the calling thread writes.
+        writes while the request thread waits, so the two never run at once.
+        A stalled database costs one request at most ``wait`` seconds: the
+        writer keeps trying on its own, and no request waits on it again for
+        ``STALLED_BACKOFF`` seconds. Without a writer thread (tests, the
+        simulator), the calling thread writes.
         """
         if not self._pending or time.monotonic() < self._ask_after:
             return
