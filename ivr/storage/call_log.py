@@ -8,10 +8,11 @@ batch, not per event (the rules are in ``ivr.storage.call_records``). If a
 batch fails, it is retried in halves until each bad event is alone, so one
 bad event cannot drop the others.
 
-Who writes: a background thread, when the request thread asks for a due
-batch once its response has gone and waits for it (:meth:`CallLog.write_due`),
-when the process has gone quiet, or when someone flushes or stops the log.
-The two threads never run at once in a busy process.
+Who writes: once its response has gone, the request thread writes a due
+batch (on SQLite, with a bounded wait for the lock) or has the background
+thread write it (:meth:`CallLog.write_due`); the background thread also
+writes for a process gone quiet, a failed inline batch, ``flush`` and
+``stop``. The two threads never run at once in a busy process.
 
 Log lines name the CallSid and never a phone number (LGPD).
 """
@@ -39,19 +40,21 @@ from ivr.storage.call_records import (
     SurveyEvent,
     apply_events,
 )
-from ivr.storage.db import BEGIN_IMMEDIATE
+from ivr.storage.db import BEGIN_IMMEDIATE, LOCK_WAIT
 
 log = logging.getLogger(__name__)
 
 STALLED_BACKOFF = 1.0  # seconds; see CallLog.write_due
+INLINE_LOCK_WAIT = 0.02  # seconds
 
 
 class CallLog:
     """Queue call-log events and write them in batches.
 
-    ``write_due()``, called by the web layer after each response, has a
-    batch written once one is due. ``start()`` launches the writer thread,
-    which writes what it is asked for and what a quiet process still holds;
+    ``write_due()``, called by the web layer after each response, writes a
+    batch (or has it written) once one is due. ``start()`` launches the
+    writer thread, which writes what it is asked for, what an inline write
+    left, and what a quiet process still holds;
     ``stop()`` drains the queue and ends it. ``flush(timeout)`` waits until
     everything queued so far is written (without a running writer it writes
     them in the calling thread). When the queue is full, new events are
@@ -66,9 +69,7 @@ class CallLog:
     steps in: in a busy process, a Python thread writing beside the request
     thread fights it for the GIL (each socket or SQLite call hands the GIL
     over) and holds SQLite's write lock for as long as it is starved, which
-    other processes' writers then wait out. Writing on the request thread
-    itself would avoid that too, but a stalled database would then stall
-    the webhooks. The price of batching: a
+    other processes' writers then wait out. The price of batching: a
     process killed without warning loses what it queued since the last
     batch (a graceful stop writes it). ``max_queue`` (~300 bytes an event)
     lets the queue absorb tens of seconds of a stalled database at 2000
@@ -96,6 +97,9 @@ class CallLog:
         self._write_lock = threading.Lock()  # one writer at a time, whoever it is
         self._written_at = time.monotonic()  # when the last batch was written
         self._ask_after = 0.0  # write_due asks nothing before this (monotonic)
+        self._held: list[Event] = []  # a failed inline batch, written first (under _write_lock)
+        # SQLite's lock wait is ours to bound (LOCK_WAIT); a server's stalls are not.
+        self._inline = engine.dialect.name == "sqlite"
         self.dropped = 0
 
     # -- what the web layer calls ---------------------------------------
@@ -237,23 +241,45 @@ class CallLog:
                 )
 
     def write_due(self, wait: float = 0.05) -> None:
-        """Once a batch is due, have it written while the calling thread waits.
+        """Once a batch is due, write it, or have it written, before returning.
 
-        The web layer calls this after each response. The writer thread
-        writes while the request thread waits, so the two never run at once.
-        A stalled database costs one request at most ``wait`` seconds: the
-        writer keeps trying on its own, and no request waits on it again for
-        ``STALLED_BACKOFF`` seconds. Without a writer thread (tests, the
-        simulator), the calling thread writes.
+        The web layer calls this after each response, so the writer thread
+        and the request thread never run at once. On SQLite, the calling
+        thread writes the batch itself, waiting at most ``INLINE_LOCK_WAIT``
+        for the write lock; if that fails, the batch is left to the writer
+        thread. Elsewhere the writer thread writes it while the calling
+        thread waits, at most ``wait`` seconds. Either way a stalled
+        database costs one request little: the writer keeps trying on its
+        own, and no request tries again for ``STALLED_BACKOFF`` seconds.
+        Without a writer thread (tests, the simulator), the caller writes.
         """
         if not self._pending or time.monotonic() < self._ask_after:
             return
         if self._pending < self._batch_size and not self._past(self._linger):
             return
+        if self._inline and self._write_inline():
+            return
         if not self.flush(wait):
-            # The writer is stuck (a locked or unreachable database): let it
-            # catch up on its own rather than make each request wait.
             self._ask_after = time.monotonic() + STALLED_BACKOFF
+
+    def _write_inline(self) -> bool:
+        """One batch in one try on the calling thread; False leaves it to the writer thread."""
+        if not self._write_lock.acquire(blocking=False):
+            return False  # the writer thread is at it
+        try:
+            batch = self._take(self._batch_size)
+            try:
+                self._transaction(batch, lock_wait=INLINE_LOCK_WAIT)
+            except Exception as exc:
+                self._held[:0] = batch  # first in line for the writer thread
+                self._ask_after = time.monotonic() + STALLED_BACKOFF
+                log.warning("call log: a batch is left to the writer (%s)", _describe(exc))
+                return True
+            self._written_at = time.monotonic()
+            self._mark_done(len(batch))
+            return True
+        finally:
+            self._write_lock.release()
 
     def _past(self, seconds: float) -> bool:
         return time.monotonic() - self._written_at >= seconds
@@ -276,14 +302,19 @@ class CallLog:
             while self._write_batch():
                 pass
 
-    def _write_batch(self) -> int:
-        """Write up to one batch of queued events (hold ``_write_lock``); how many."""
-        batch: list[Event] = []
-        while len(batch) < self._batch_size:
+    def _take(self, count: int) -> list[Event]:
+        """Up to ``count`` events, oldest first: those held back, then the queue's."""
+        batch, self._held = self._held[:count], self._held[count:]
+        while len(batch) < count:
             try:
                 batch.append(self._queue.get_nowait())
             except queue.Empty:
                 break
+        return batch
+
+    def _write_batch(self) -> int:
+        """Write up to one batch of queued events (hold ``_write_lock``); how many."""
+        batch = self._take(self._batch_size)
         if batch:
             self._write(batch)
             self._written_at = time.monotonic()
@@ -329,9 +360,13 @@ class CallLog:
                 else:
                     self._retry(part)
 
-    def _transaction(self, events: Sequence[Event], attempts: int = 3) -> None:
+    def _transaction(
+        self, events: Sequence[Event], attempts: int = 3, lock_wait: float | None = None
+    ) -> None:
         with self._engine.connect() as connection:
             connection.execution_options(**{BEGIN_IMMEDIATE: True})
+            if lock_wait is not None:
+                connection.execution_options(**{LOCK_WAIT: lock_wait})
             for attempt in range(1, attempts + 1):
                 try:
                     with connection.begin():

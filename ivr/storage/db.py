@@ -44,6 +44,9 @@ NAMING_CONVENTION: dict[str, str] = {
 BEGIN_IMMEDIATE = "ivr_sqlite_begin_immediate"
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Execution option: the longest, in seconds, that BEGIN IMMEDIATE waits for
+# SQLite's write lock (default: the busy timeout).
+LOCK_WAIT = "ivr_sqlite_lock_wait"
 # Waiting for the write lock at BEGIN IMMEDIATE: first pause, and the longest.
 _LOCK_POLL_FIRST = 0.00005
 _LOCK_POLL_MAX = 0.001
@@ -166,13 +169,15 @@ def _begin_immediate(connection: Connection) -> None:
     SQLite's own busy handler sleeps 1, 2, 5, 10… ms between tries, so a
     webhook that finds another process's batch writing waits several
     milliseconds after the lock is free. Polling from here ends the wait
-    within a millisecond of it, for the same busy timeout in total.
+    within a millisecond of it, for the same busy timeout in total (or the
+    connection's :data:`LOCK_WAIT`).
     """
     raw = connection.connection.dbapi_connection
     assert raw is not None
+    wait = connection.get_execution_options().get(LOCK_WAIT, SQLITE_BUSY_TIMEOUT_MS / 1000)
     raw.execute("PRAGMA busy_timeout=0")
     try:
-        deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+        deadline = time.monotonic() + wait
         pause = _LOCK_POLL_FIRST
         while time.monotonic() < deadline:
             try:
