@@ -28,16 +28,22 @@ def spoken_phone(e164: str) -> str:
 def spoken_slot(start: datetime, end: datetime, now: datetime) -> str:
     """``hoje, entre 14h e 14h30``, ``amanhã, entre 9h e 9h30`` or
     ``na segunda-feira, 30 de novembro, entre 9h e 9h30`` (``start``'s zone)."""
-    local_now = now.astimezone(start.tzinfo)
-    end = end.astimezone(start.tzinfo)
-    between = f"entre {spoken_time(start)} e {spoken_time(end)}"
+    return _from_today(start, now.astimezone(start.tzinfo), _between(start, end))
+
+
+def _from_today(start: datetime, local_now: datetime, rest: str) -> str:
+    """``rest`` after ``hoje``, ``amanhã`` or ``na segunda-feira, 30 de novembro``."""
     days = (start.date() - local_now.date()).days
     if days <= 0:
-        return f"hoje, {between}"
+        return f"hoje, {rest}"
     if days == 1:
-        return f"amanhã, {between}"
+        return f"amanhã, {rest}"
     article = "no" if start.weekday() >= 5 else "na"
-    return f"{article} {_day(start, local_now)}, {between}"
+    return f"{article} {_day(start, local_now)}, {rest}"
+
+
+def _between(start: datetime, end: datetime) -> str:
+    return f"entre {spoken_time(start)} e {spoken_time(end.astimezone(start.tzinfo))}"
 
 
 def _day(start: datetime, local_now: datetime) -> str:
@@ -54,24 +60,14 @@ def _day(start: datetime, local_now: datetime) -> str:
 def written_slot(start: datetime, end: datetime, now: datetime) -> str:
     """``segunda-feira, 30 de novembro, entre 9h e 9h30``: no "hoje" or "amanhã", since a
     message may be read later (``start``'s zone)."""
-    local_now = now.astimezone(start.tzinfo)
-    end = end.astimezone(start.tzinfo)
-    return f"{_day(start, local_now)}, entre {spoken_time(start)} e {spoken_time(end)}"
+    return f"{_day(start, now.astimezone(start.tzinfo))}, {_between(start, end)}"
 
 
 def spoken_opening(start: datetime, now: datetime) -> str:
     """``hoje, às 13h30``, ``amanhã, às 9h`` or ``na segunda-feira, 30 de novembro, às 9h``."""
-    local_now = now.astimezone(start.tzinfo)
-    at = (
-        f"às {spoken_time(start)}" if spoken_time(start) not in ("1h", "0h") else spoken_time(start)
-    )
-    days = (start.date() - local_now.date()).days
-    if days <= 0:
-        return f"hoje, {at}"
-    if days == 1:
-        return f"amanhã, {at}"
-    article = "no" if start.weekday() >= 5 else "na"
-    return f"{article} {_day(start, local_now)}, {at}"
+    time = spoken_time(start)
+    at = f"às {time}" if time not in ("1h", "0h") else time
+    return _from_today(start, now.astimezone(start.tzinfo), at)
 
 
 def confirmation_phrase(start: datetime, end: datetime, now: datetime) -> str:
