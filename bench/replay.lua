@@ -1,8 +1,9 @@
 -- Replays pre-recorded, signed Twilio webhook requests, one line each:
--- path<TAB>signature<TAB>form body. Each wrk thread starts at its own offset
--- so the threads walk different calls.
+-- path<TAB>signature<TAB>form body. Each wrk thread walks its own share of
+-- the calls, from REPLAY_START (one position per thread, as the previous
+-- run's COUNTERS line left them) or from the start of its share.
 local requests = {}
-local counter = 0
+counter = 0  -- global: done() reads it through thread:get
 local threads = {}
 
 function setup(thread)
@@ -19,6 +20,11 @@ function init(args)
     }, body))
   end
   counter = offset * math.floor(#requests / tonumber(os.getenv("REPLAY_THREADS") or "1"))
+  local index = 0
+  for position in string.gmatch(os.getenv("REPLAY_START") or "", "%d+") do
+    if index == offset then counter = tonumber(position) end
+    index = index + 1
+  end
 end
 
 function request()
@@ -31,4 +37,9 @@ function done(summary, latency, requests_)
     summary.requests, summary.errors.status + summary.errors.connect + summary.errors.read
       + summary.errors.write + summary.errors.timeout,
     latency:percentile(50), latency:percentile(99), latency.max, summary.duration))
+  local positions = {}
+  for _, thread in ipairs(threads) do
+    table.insert(positions, string.format("%d", thread:get("counter")))
+  end
+  io.write("COUNTERS " .. table.concat(positions, ",") .. "\n")
 end
