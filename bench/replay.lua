@@ -42,4 +42,10 @@ function done(summary, latency, requests_)
     table.insert(positions, string.format("%d", thread:get("counter")))
   end
   io.write("COUNTERS " .. table.concat(positions, ",") .. "\n")
+  -- Latency at every tenth of a percentile, so that slices can be merged.
+  local marks = {}
+  for i = 1, 1000 do
+    table.insert(marks, string.format("%d", latency:percentile(i / 10)))
+  end
+  io.write("PERMILLES " .. table.concat(marks, ",") .. "\n")
 end
