@@ -167,7 +167,11 @@ def _configure_sqlite(engine: Engine) -> None:
         if connection.get_execution_options().get(BEGIN_IMMEDIATE):
             _begin_immediate(connection)
         else:
-            connection.exec_driver_sql("BEGIN")
+            # Straight to the driver: a full SQLAlchemy execution for a plain
+            # BEGIN cost every transaction (each webhook write) as much as a query.
+            raw = connection.connection.dbapi_connection
+            assert raw is not None
+            raw.execute("BEGIN")
 
 
 def _begin_immediate(connection: Connection) -> None:
