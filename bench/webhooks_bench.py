@@ -166,13 +166,11 @@ def load(port: int, replay: Path, seconds: int, connections: int, threads: int, 
         check=True,
     )
     rows = dict(line.split(" ", 1) for line in result.stdout.splitlines() if " " in line)
-    requests, errors, p50, p99, worst, duration_us = rows["RESULT"].split()
+    requests, errors, _p50, _p99, worst, duration_us = rows["RESULT"].split()
     return {
         "requests": int(requests),
         "seconds": float(duration_us) / 1e6,
         "errors": int(errors),
-        "p50_ms": int(p50) / 1000,
-        "p99_ms": int(p99) / 1000,
         "max_ms": int(worst) / 1000,
         "positions": rows["COUNTERS"].strip(),
         "permilles": [int(us) for us in rows["PERMILLES"].split(",")],
@@ -204,13 +202,11 @@ class Target:
     port: int
     process: subprocess.Popen
     positions: str = ""  # where each wrk thread stopped in the replay
-    sent: int = 0
     slices: list[dict] = field(default_factory=list)
 
     def run(self, replay: Path, seconds: int, args: argparse.Namespace) -> dict:
         row = load(self.port, replay, seconds, args.connections, args.threads, self.positions)
         self.positions = row["positions"]
-        self.sent += row["requests"]
         return row
 
     def summary(self) -> dict:
