@@ -44,12 +44,6 @@ NAMING_CONVENTION: dict[str, str] = {
 BEGIN_IMMEDIATE = "ivr_sqlite_begin_immediate"
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
-# WAL pages after which a commit copies the WAL back into the database (a
-# checkpoint, with two fsyncs, inside whichever webhook's commit crosses it).
-# SQLite's 1000 (4 MB) made the webhooks checkpoint several times a second
-# under load; 4000 measured 5–14% more webhook throughput in `make bench`,
-# and much larger WAL files were slower again.
-SQLITE_WAL_AUTOCHECKPOINT = 4000
 # Execution option: the longest, in seconds, that BEGIN IMMEDIATE waits for
 # SQLite's write lock (default: the busy timeout).
 LOCK_WAIT = "ivr_sqlite_lock_wait"
@@ -158,7 +152,6 @@ def _configure_sqlite(engine: Engine) -> None:
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")  # safe in WAL mode
-            cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_WAL_AUTOCHECKPOINT}")
         finally:
             cursor.close()
 
