@@ -34,7 +34,7 @@ from hours.calendar import Calendar
 from hours.clock import Clock
 from hours.oracle import Hours
 from ivr.storage.db import BEGIN_IMMEDIATE
-from ivr.storage.ticket_tables import TicketAttachment, TicketComment, TicketRecord
+from ivr.storage.ticket_tables import TicketAttachment, TicketComment, TicketRecord, tickets
 from tickets_bridge.store import (
     Comment,
     NewTicket,
@@ -137,7 +137,7 @@ def insert_ticket(
         session = db if isinstance(db, Session) else Session(bind=db)
         old = by_protocol(session, ticket.follows)
     ticket_id = db.execute(
-        insert(TicketRecord.__table__).returning(TicketRecord.__table__.c.id),
+        insert(tickets).returning(tickets.c.id),
         {
             "protocol": ticket.protocol,
             "idempotency_key": key,
