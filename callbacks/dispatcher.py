@@ -54,7 +54,7 @@ from callbacks.outbound import Dialer, DialFailed, OutboundCall
 from callbacks.policy import CallbackPolicy
 from hours.calendar import Calendar
 from hours.clock import Clock, utc_now
-from ivr.storage.db import BEGIN_IMMEDIATE
+from ivr.storage.db import write_engine
 from ivr.storage.models import Callback, CallbackAttempt, CallbackEvent, DialPacing
 
 log = logging.getLogger(__name__)
@@ -89,10 +89,6 @@ class LineSetup:
 
 LineLookup = Callable[[str], LineSetup]
 FailureHook = Callable[[Session, Callback, datetime], str | None]
-
-
-def _writer(engine: Engine) -> Engine:
-    return engine.execution_options(**{BEGIN_IMMEDIATE: True})
 
 
 def _event(session: Session, callback: Callback, at: datetime, kind: str, detail: str) -> None:
@@ -207,7 +203,7 @@ class Dispatcher:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._engine = engine
-        self._writer = _writer(engine)
+        self._writer = write_engine(engine)
         self._lines = lines
         self._dialer = dialer
         self._public_url = public_url.rstrip("/")

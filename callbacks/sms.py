@@ -26,7 +26,7 @@ from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.orm import Session
 
 from callbacks.phrases import written_slot
-from ivr.storage.db import BEGIN_IMMEDIATE
+from ivr.storage.db import write_engine
 from ivr.storage.models import Callback
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def _claim(engine: Engine, now: datetime, batch: int) -> list[int]:
         table.c.sms_status.in_((PENDING, SENDING)),
         or_(table.c.sms_not_before.is_(None), table.c.sms_not_before <= now),
     )
-    writer = engine.execution_options(**{BEGIN_IMMEDIATE: True})
+    writer = write_engine(engine)
     with writer.begin() as connection:
         ids = (
             connection.execute(select(table.c.id).where(*due).order_by(table.c.id).limit(batch))

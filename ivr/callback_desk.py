@@ -28,7 +28,7 @@ from callbacks.dispatcher import LineSetup
 from callbacks.numbers import LineKind, NumberRefused, callback_number
 from ivr.callback_setup import line_setup
 from ivr.menus.context import CallbackNote, CallbackRequest
-from ivr.storage.db import BEGIN_IMMEDIATE
+from ivr.storage.db import write_engine
 from ivr.storage.models import Callback
 from tickets_bridge.protocol import next_protocol
 
@@ -55,7 +55,7 @@ class IvrCallbackDesk:
     def __init__(self, engine: Engine, versions: Any, sms: bool = False) -> None:
         self.engine = engine
         self.sms = sms  # confirm bookings to mobile numbers by SMS (sent by the worker)
-        self.writer = engine.execution_options(**{BEGIN_IMMEDIATE: True})
+        self.writer = write_engine(engine)
         self.versions = versions
 
     def _setup(self, line: str) -> tuple[LineSetup, str]:

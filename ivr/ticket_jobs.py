@@ -45,7 +45,7 @@ def _rules_loader(worker: Worker):
 def register_ticket_jobs(worker: Worker) -> None:
     from sqlalchemy.orm import Session
 
-    from ivr.storage.db import BEGIN_IMMEDIATE
+    from ivr.storage.db import write_engine
     from ivr.storage.menu_versions import NoPublishedVersion, VersionCache
 
     versions = VersionCache(worker.engine, _rules_loader(worker), refresh_interval=60.0)
@@ -58,7 +58,7 @@ def register_ticket_jobs(worker: Worker) -> None:
             current = rules()
         except NoPublishedVersion:
             return
-        writer = worker.engine.execution_options(**{BEGIN_IMMEDIATE: True})
+        writer = write_engine(worker.engine)
         with Session(writer) as session, session.begin():
             moves = apply_status_rules(session, current, worker.clock())
         for protocol, before, after in moves:

@@ -50,7 +50,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.orm import Session
 
-from ivr.storage.db import BEGIN_IMMEDIATE
+from ivr.storage.db import write_engine
 from ivr.storage.ticket_tables import OutboxItem, TicketRecord
 from tickets_bridge.intake import new_ticket_of
 from tickets_bridge.sql_store import CUSTOMER
@@ -111,18 +111,9 @@ def _pending() -> tuple[object, ...]:
     return (OutboxItem.delivered_at.is_(None), OutboxItem.dead.is_(False))
 
 
-def _writer(engine: Engine) -> Engine:
-    """Transactions that read then write take SQLite's write lock up front.
-
-    Otherwise a transaction that read first fails at once ("database is
-    locked") if another relay wrote in between, instead of waiting its turn.
-    """
-    return engine.execution_options(**{BEGIN_IMMEDIATE: True})
-
-
 def claim(engine: Engine, owner: str, now: datetime, policy: RelayPolicy) -> list[int]:
     """Lease the run of due items that starts at the oldest one to deliver; their ids."""
-    with Session(_writer(engine)) as session, session.begin():
+    with Session(write_engine(engine)) as session, session.begin():
         query = (
             select(OutboxItem.id, OutboxItem.next_attempt_at, OutboxItem.lease_until)
             .where(*_pending())
@@ -203,7 +194,7 @@ def _send(store: TicketStore, delivery: _Delivery) -> str | None:
 def _release(engine: Engine, ids: list[int], owner: str) -> None:
     if not ids:
         return
-    with Session(_writer(engine)) as session, session.begin():
+    with Session(write_engine(engine)) as session, session.begin():
         session.execute(
             update(OutboxItem)
             .where(OutboxItem.id.in_(ids), OutboxItem.lease_owner == owner)
@@ -256,7 +247,7 @@ def deliver_due(
             _failed(engine, item_id, repr(exc), now, policy, rng, None, report)
             _release(engine, ids[position + 1 :], owner)
             return report
-        with Session(_writer(engine)) as session, session.begin():
+        with Session(write_engine(engine)) as session, session.begin():
             item = session.get_one(OutboxItem, item_id)
             item.delivered_at = now
             item.attempts += 1
@@ -278,7 +269,7 @@ def _failed(
     retry_after: float | None,
     report: RelayReport,
 ) -> None:
-    with Session(_writer(engine)) as session, session.begin():
+    with Session(write_engine(engine)) as session, session.begin():
         item = session.get_one(OutboxItem, item_id)
         if item.attempts + 1 >= policy.max_attempts:
             _bury_item(item, reason, report)
@@ -303,7 +294,7 @@ def _failed(
 
 
 def _bury(engine: Engine, item_id: int, reason: str, report: RelayReport) -> None:
-    with Session(_writer(engine)) as session, session.begin():
+    with Session(write_engine(engine)) as session, session.begin():
         _bury_item(session.get_one(OutboxItem, item_id), reason, report)
 
 

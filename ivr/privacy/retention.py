@@ -43,7 +43,7 @@ from sqlalchemy import (
 )
 
 from callbacks.booking import FINISHED
-from ivr.storage.db import BEGIN_IMMEDIATE
+from ivr.storage.db import write_engine
 from ivr.storage.models import Call, Callback, TicketAttachment, TicketComment, TicketRecord
 from tickets_bridge.store import Status
 
@@ -196,7 +196,7 @@ def _in_batches(
     """Apply ``change`` to the rows ``due`` selects, ``batch_size`` at a time; how many."""
     # SQLite: take the write lock when the batch begins, so a webhook's write between
     # the batch's read and its delete makes it wait (busy timeout), not fail.
-    writer = engine.execution_options(**{BEGIN_IMMEDIATE: True})
+    writer = write_engine(engine)
     done = 0
     while True:
         with writer.begin() as connection:
@@ -227,7 +227,7 @@ def _rewrite_in_batches(
     the job ends even if a rewritten text still looked as if it held a link.
     Nothing else of the row changes (a ticket keeps its status and its dates).
     """
-    writer = engine.execution_options(**{BEGIN_IMMEDIATE: True})
+    writer = write_engine(engine)
     rewrite = (
         update(key.table)
         .where(key == bindparam("row_key"))

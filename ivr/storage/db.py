@@ -198,6 +198,19 @@ def _begin_immediate(connection: Connection) -> None:
         raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
 
+def write_engine(engine: Engine) -> Engine:
+    """``engine`` for transactions that read then write: they take SQLite's write lock at BEGIN.
+
+    Otherwise such a transaction fails at once ("database is locked") when
+    another process wrote after its read, instead of waiting its turn. Making
+    one costs about what a small query does: a hot path makes its own once,
+    and an engine that already is one comes back as it is.
+    """
+    if engine.get_execution_options().get(BEGIN_IMMEDIATE):
+        return engine
+    return engine.execution_options(**{BEGIN_IMMEDIATE: True})
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions bound to ``engine``; objects stay readable after commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)
@@ -244,7 +257,7 @@ def open_session(
     if migrate:
         upgrade(url)
     engine = make_engine(url)
-    bind = engine.execution_options(**{BEGIN_IMMEDIATE: True}) if write else engine
+    bind = write_engine(engine) if write else engine
     try:
         with Session(bind) as session:
             yield session

@@ -17,7 +17,7 @@ from callbacks.dispatcher import record_status
 from callbacks.phrases import greeting, machine_message
 from ivr.callback_setup import live_lines, live_ticket_hook
 from ivr.menus.fallback import fallback_queue
-from ivr.storage.db import BEGIN_IMMEDIATE
+from ivr.storage.db import write_engine
 from ivr.storage.models import CallbackAttempt
 from ivr.telephony.forms import _int_or_none
 from ivr.telephony.twiml import APOLOGY_NO_ROUTE, callback_twiml
@@ -74,7 +74,7 @@ def status(services: Services, form: dict[str, str]) -> Response:
     attempt_id = _attempt_id()
     if attempt_id is None:
         return Response(status=204)
-    writer = services.engine.execution_options(**{BEGIN_IMMEDIATE: True})
+    writer = write_engine(services.engine)
     with Session(writer) as session, session.begin():
         record_status(
             session,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from hours.calendar import Calendar
 from hours.oracle import Hours
-from ivr.storage.db import BEGIN_IMMEDIATE
+from ivr.storage.db import write_engine
 
 SP = ZoneInfo("America/Sao_Paulo")
 
@@ -31,5 +31,5 @@ def calendar() -> Calendar:
 @pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
     """A session that takes SQLite's write lock up front, as booking needs."""
-    with Session(engine.execution_options(**{BEGIN_IMMEDIATE: True})) as session:
+    with Session(write_engine(engine)) as session:
         yield session

@@ -15,7 +15,7 @@ from callbacks.booking import AlreadyBooked, NoSlot, When, book, cancel, resched
 from callbacks.phrases import confirmation_phrase, existing_phrase
 from callbacks.policy import CallbackPolicy
 from hours.calendar import Calendar
-from ivr.storage.db import BEGIN_IMMEDIATE
+from ivr.storage.db import write_engine
 from ivr.storage.models import Callback, CallbackSlot
 from tests.callbacks.conftest import sp
 
@@ -139,7 +139,7 @@ def test_a_line_closed_for_good_has_no_slot(session: Session):
 def test_processes_booking_at_once_never_overfill_a_slot(engine: Engine, calendar: Calendar):
     """Eight threads, each its own connection, book 40 callbacks into 2-per-slot slots."""
     errors: list[BaseException] = []
-    bind = engine.execution_options(**{BEGIN_IMMEDIATE: True})
+    bind = write_engine(engine)
 
     def worker(k: int) -> None:
         try:

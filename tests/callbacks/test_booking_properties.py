@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from callbacks.booking import HORIZON, NoSlot, When, book, book_now
 from callbacks.policy import CallbackPolicy
 from hours.calendar import Calendar
-from ivr.storage.db import BEGIN_IMMEDIATE, make_engine
+from ivr.storage.db import make_engine, write_engine
 from ivr.storage.models import Callback
 from tests.strategies import Scenario, scenarios
 
@@ -30,7 +30,7 @@ def sqlite_engine(
     """One migrated SQLite database for every example: each example books on a line of its own."""
     path = tmp_path_factory.mktemp("booking-properties") / "ivr.db"
     shutil.copyfile(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}").execution_options(**{BEGIN_IMMEDIATE: True})
+    engine = write_engine(make_engine(f"sqlite:///{path}"))
     yield engine
     engine.dispose()
 

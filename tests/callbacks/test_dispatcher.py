@@ -30,7 +30,7 @@ from ivr.menus.loader import load_menu
 from ivr.settings import Settings
 from ivr.storage import closures
 from ivr.storage.closures import ClosureCache
-from ivr.storage.db import BEGIN_IMMEDIATE
+from ivr.storage.db import write_engine
 from ivr.storage.menu_versions import migrate_and_publish_if_none
 from ivr.storage.models import Callback, CallbackAttempt
 from ivr.storage.ticket_tables import TicketRecord
@@ -117,7 +117,7 @@ def dispatcher(
 def request_callback(engine: Engine, clock: SettableClock, number: str = ANA) -> Callback:
     lookup = lines_of(engine, clock)
     setup = lookup("erp")
-    writer = engine.execution_options(**{BEGIN_IMMEDIATE: True})
+    writer = write_engine(engine)
     with Session(writer, expire_on_commit=False) as session:
         callback = book(
             session,
@@ -252,7 +252,7 @@ def test_nothing_is_dialed_during_an_emergency_closure(
 ) -> None:
     standin, url = twilio
     callback = request_callback(engine, clock)
-    with Session(engine.execution_options(**{BEGIN_IMMEDIATE: True})) as session:
+    with Session(write_engine(engine)) as session:
         closures.close(
             session,
             "Queda de energia",
@@ -336,7 +336,7 @@ def test_many_workers_on_one_database_dial_each_callback_exactly_once(
     standin, url = twilio
     policy = CallbackPolicy(per_slot=1000, max_simultaneous=1000)
     lookup = lines_of(engine, clock, policy)
-    writer = engine.execution_options(**{BEGIN_IMMEDIATE: True})
+    writer = write_engine(engine)
     with Session(writer) as session:
         for i in range(120):
             book(

@@ -72,7 +72,7 @@ def book_callback(database_url: str, number: str = "+5511987654321", line: str =
     """Book a callback on the shipped menu's line, as a caller would; its protocol."""
     from callbacks.booking import book
     from ivr.callback_setup import line_setup
-    from ivr.storage.db import BEGIN_IMMEDIATE, make_engine
+    from ivr.storage.db import make_engine, write_engine
 
     menu = load_menu(SHIPPED_MENU.read_text(encoding="utf-8"), "menus.yaml")
     setup = line_setup(menu, menu.hours(), line)
@@ -80,7 +80,7 @@ def book_callback(database_url: str, number: str = "+5511987654321", line: str =
     try:
         from sqlalchemy.orm import Session
 
-        with Session(engine.execution_options(**{BEGIN_IMMEDIATE: True})) as session:
+        with Session(write_engine(engine)) as session:
             callback = book(
                 session,
                 setup.calendar,

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from ivr.storage.db import BEGIN_IMMEDIATE
+from ivr.storage.db import write_engine
 from tests.strategies import protocols
 from tests.tickets_bridge.conftest import sp
 from tickets_bridge.protocol import (
@@ -65,7 +65,7 @@ def test_a_rolled_back_ticket_gives_its_number_back(engine: Engine) -> None:
 
 def test_concurrent_writers_never_share_a_number(engine: Engine) -> None:
     """Eight connections at once, as eight web processes would be."""
-    writer = engine.execution_options(**{BEGIN_IMMEDIATE: True})
+    writer = write_engine(engine)
     made: list[str] = []
     lock = threading.Lock()
 

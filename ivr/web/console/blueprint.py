@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import Session
 
-from ivr.storage.db import BEGIN_IMMEDIATE
+from ivr.storage.db import write_engine
 
 if TYPE_CHECKING:
     from ivr.web.services import Services
@@ -41,7 +41,7 @@ def reading() -> Iterator[Session]:
 @contextmanager
 def writing() -> Iterator[Session]:
     """A transaction that takes SQLite's write lock up front; committed on success."""
-    writer = services().engine.execution_options(**{BEGIN_IMMEDIATE: True})
+    writer = write_engine(services().engine)
     with Session(writer, expire_on_commit=False) as session, session.begin():
         yield session
 
@@ -49,7 +49,7 @@ def writing() -> Iterator[Session]:
 @contextmanager
 def rehearsing() -> Iterator[Session]:
     """A write transaction that is always rolled back: to count what a change would do."""
-    writer = services().engine.execution_options(**{BEGIN_IMMEDIATE: True})
+    writer = write_engine(services().engine)
     with Session(writer) as session:
         session.begin()
         try:
