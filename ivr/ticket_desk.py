@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Engine, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from ivr.menus.context import TicketNote, VoicemailTicket
+from ivr.storage.db import write_engine
 from ivr.storage.ticket_tables import TicketRecord, tickets
 from tickets_bridge.intake import TicketRequest, record_message, record_ticket
 from tickets_bridge.sql_store import TicketRules
@@ -80,6 +81,7 @@ class IvrTicketDesk:
         remote: Callable[[], TicketStore] | None = None,
     ) -> None:
         self.engine = engine
+        self.writer = write_engine(engine)  # made once: the voicemail step is waited on
         self.store = store
         self.rules = rules
         self.line_names = line_names
@@ -117,7 +119,7 @@ class IvrTicketDesk:
         rules = self.rules()
         if message.add_to is not None:
             receipt = record_message(
-                self.engine,
+                self.writer,
                 message.add_to,
                 request,
                 key=message.key,
@@ -127,7 +129,7 @@ class IvrTicketDesk:
             )
         else:
             receipt = record_ticket(
-                self.engine,
+                self.writer,
                 request,
                 key=message.key,
                 now=now,

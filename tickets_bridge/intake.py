@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ivr.storage.db import BEGIN_IMMEDIATE
+from ivr.storage.db import write_engine
 from ivr.storage.ticket_tables import OutboxItem, TicketComment, TicketRecord, tickets
 from tickets_bridge.protocol import next_protocol
 from tickets_bridge.sql_store import (
@@ -141,6 +141,23 @@ def open_ticket(
     existing = made_by(db, key)
     if existing is not None:
         return existing
+    return _new_ticket(
+        db, request, key=key, now=now, store=store, rules=rules, call_sid=call_sid, follows=follows
+    )
+
+
+def _new_ticket(
+    db: Session | Connection,
+    request: TicketRequest,
+    *,
+    key: str,
+    now: datetime,
+    store: str,
+    rules: TicketRules,
+    call_sid: str | None,
+    follows: str | None = None,
+) -> Receipt:
+    """The ticket and its outbox item, unchecked: a key already used fails on its unique index."""
     ticket = NewTicket(
         protocol=next_protocol(db, now),
         created_at=now,
@@ -151,18 +168,6 @@ def open_ticket(
     row = insert_ticket(db, ticket, key=key, store=store, rules=rules, call_sid=call_sid)
     _enqueue(db, row.id, store, key, now)
     return Receipt(ticket.protocol, row.first_response_due, created=True, follows=follows)
-
-
-def _writer(engine: Engine) -> Engine:
-    return engine.execution_options(**{BEGIN_IMMEDIATE: True})
-
-
-def _read_back(engine: Engine, key: str) -> Receipt:
-    with engine.connect() as connection:
-        receipt = made_by(connection, key)
-    if receipt is None:  # pragma: no cover - only after an IntegrityError on the key
-        raise LookupError(key)
-    return receipt
 
 
 def record_ticket(
@@ -178,18 +183,22 @@ def record_ticket(
     """Open the ticket and commit it; the same ``key`` always gives back the same ticket.
 
     One short transaction on a plain connection (no ORM session: the caller
-    is waiting): a replayed request reads its ticket back inside it and
-    writes nothing.
+    is waiting). The key is not looked up first: nearly every request is
+    new, and a replayed one (Twilio retried, perhaps while another process
+    was writing its ticket) fails on the key's unique index, writes nothing
+    and reads that ticket back.
     """
     try:
-        with _writer(engine).begin() as connection:
-            return open_ticket(
+        with write_engine(engine).begin() as connection:
+            return _new_ticket(
                 connection, request, key=key, now=now, store=store, rules=rules, call_sid=call_sid
             )
     except IntegrityError:
-        # The same request raced us in another process (Twilio retried while we
-        # were writing): the key is unique, so theirs is the ticket.
-        return _read_back(engine, key)
+        with engine.connect() as connection:
+            receipt = made_by(connection, key)
+        if receipt is None:  # another constraint failed: not a replay
+            raise
+        return receipt
 
 
 def record_message(
@@ -206,7 +215,7 @@ def record_message(
 
     The comment carries the request's description and its attachments' links.
     """
-    with Session(_writer(engine)) as session, session.begin():
+    with Session(write_engine(engine)) as session, session.begin():
         again = made_by(session, key)
         if again is not None:  # a replay of a message that opened a follow-up
             return again

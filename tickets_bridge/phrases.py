@@ -7,7 +7,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -33,10 +34,17 @@ STATUS_PHRASES = {
 }
 
 
+@lru_cache(maxsize=64)
+def _names(day: date) -> tuple[str, str]:
+    """The day's weekday and month in pt-BR (Babel's formatting, once per day: the
+    voicemail step says a due date while the caller waits)."""
+    return format_date(day, "EEEE", locale=LOCALE), format_date(day, "MMMM", locale=LOCALE)
+
+
 def _day_month(day: datetime, now: datetime) -> str:
     d = day.date()
     number = "1º" if d.day == 1 else str(d.day)
-    text = f"{number} de {format_date(d, 'MMMM', locale=LOCALE)}"
+    text = f"{number} de {_names(d)[1]}"
     if d.year != now.year:
         text += f" de {d.year}"
     return text
@@ -47,7 +55,7 @@ def answer_by(due: datetime, now: datetime) -> str:
     local, today = due.astimezone(ZONE), now.astimezone(ZONE)
     if local.date() == today.date():
         return f"Nossa equipe retorna ainda hoje, até as {spoken_time(local)}."
-    weekday = format_date(local.date(), "EEEE", locale=LOCALE)
+    weekday = _names(local.date())[0]
     return f"Nossa equipe retorna até {weekday}, {_day_month(local, today)}."
 
 

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from hours.calendar import Calendar
 from hours.clock import Clock
 from hours.oracle import Hours
-from ivr.storage.db import BEGIN_IMMEDIATE
+from ivr.storage.db import write_engine
 from ivr.storage.ticket_tables import TicketAttachment, TicketComment, TicketRecord, tickets
 from tickets_bridge.store import (
     Comment,
@@ -110,6 +110,12 @@ def by_protocol(session: Session, protocol: str) -> TicketRecord:
     return record
 
 
+# Built once: the voicemail step inserts while the caller waits.
+_INSERT_TICKET = insert(tickets).returning(tickets.c.id)
+_INSERT_ATTACHMENTS = insert(TicketAttachment.__table__)
+_INSERT_COMMENTS = insert(TicketComment.__table__)
+
+
 class Inserted(NamedTuple):
     id: int
     first_response_due: datetime
@@ -137,7 +143,7 @@ def insert_ticket(
         session = db if isinstance(db, Session) else Session(bind=db)
         old = by_protocol(session, ticket.follows)
     ticket_id = db.execute(
-        insert(tickets).returning(tickets.c.id),
+        _INSERT_TICKET,
         {
             "protocol": ticket.protocol,
             "idempotency_key": key,
@@ -156,7 +162,7 @@ def insert_ticket(
     ).scalar_one()
     if ticket.attachments:
         db.execute(
-            insert(TicketAttachment.__table__),
+            _INSERT_ATTACHMENTS,
             [
                 {"ticket_id": ticket_id, "url": a.url, "kind": a.kind, "duration": a.duration}
                 for a in ticket.attachments
@@ -164,7 +170,7 @@ def insert_ticket(
         )
     if old is not None:
         db.execute(
-            insert(TicketComment.__table__),
+            _INSERT_COMMENTS,
             [{"ticket_id": ticket_id, **row} for row in _history(old, now)],
         )
     return Inserted(ticket_id, due)
@@ -336,7 +342,7 @@ def _add_transcript(engine: Engine, protocol: str, text: str, now: datetime) -> 
     comment = TicketComment(
         author=SYSTEM, at=now, text=text, public=False, idempotency_key=_transcript_key(protocol)
     )
-    writer = engine.execution_options(**{BEGIN_IMMEDIATE: True})
+    writer = write_engine(engine)
     try:
         with Session(writer) as session, session.begin():
             # Not the team's answer: the ticket's "last update" stays as it was.
@@ -357,7 +363,7 @@ class SqlTicketStore:
         self.rules = rules
         self.clock = clock
         # Reads then writes: take SQLite's write lock when the transaction begins.
-        self._writer = engine.execution_options(**{BEGIN_IMMEDIATE: True})
+        self._writer = write_engine(engine)
 
     def create(self, ticket: NewTicket, idempotency_key: str) -> str:
         with Session(self._writer) as session, session.begin():
