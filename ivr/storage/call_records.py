@@ -26,11 +26,12 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session, selectinload
 
 from hours.clock import require_aware
 from ivr.menus.actions import Outcome, SurveyAnswer
+from ivr.storage.bulk import BulkWrite
 from ivr.storage.models import Call, CallStep, SurveyAnswerRecord
 from ivr.storage.ticket_tables import tickets
 
@@ -111,13 +112,17 @@ Event = StepEvent | StatusEvent | RecordingEvent | SurveyEvent
 #    into it, and one INSERT … ON CONFLICT DO NOTHING RETURNING (if another
 #    writer created one of them meanwhile, the batch is rolled back and
 #    retried: it then finds the row);
-# 3. insert-or-ignore the first copy of every (CallSid, step) in the batch,
-#    RETURNING the keys actually inserted (the others are replays);
+# 3. read which of the batch's (CallSid, step) keys the held calls have
+#    logged already (replays), and insert-or-ignore the first copy of each
+#    other key (a call created in step 2 has no steps yet);
 # 4. fold the remaining events into the existing rows in Python, in queue
 #    order, with the same rules as applying them one by one
 #    (``_step_changes`` and friends);
 # 5. write back the changed columns of the rows that changed: one
 #    executemany UPDATE per set of changed columns.
+#
+# The row writes of steps 3 and 5 go to the driver already bound
+# (``ivr.storage.bulk``): SQLAlchemy's per-row binding cost more than them.
 #
 # No deadlock between writers: row locks are taken in CallSid order before
 # any insert; an insert waits only on another writer's insert of a new call,
@@ -133,23 +138,26 @@ class CallCreatedConcurrently(Exception):
 class _Statements:
     """The writer's statements for one dialect, built once and reused (compiled once)."""
 
+    dialect: Dialect
     select_calls: Any
     insert_calls: Any
-    insert_steps: Any
+    select_steps: Any
+    insert_steps: BulkWrite
     insert_answers: Any
     select_tickets: Any
-    updates: dict[frozenset[str], Any] = field(default_factory=dict)
+    updates: dict[frozenset[str], BulkWrite] = field(default_factory=dict)
 
-    def update_call(self, columns: frozenset[str]) -> Any:
+    def update_call(self, columns: frozenset[str]) -> BulkWrite:
         """UPDATE calls SET <columns> WHERE call_sid = :key_call_sid, one per column set."""
-        stmt = self.updates.get(columns)
-        if stmt is None:
-            stmt = self.updates[columns] = (
+        write = self.updates.get(columns)
+        if write is None:
+            statement = (
                 update(calls)
                 .where(calls.c.call_sid == bindparam("key_call_sid"))
-                .values({name: bindparam(name) for name in sorted(columns)})
+                .values({name: bindparam(name, type_=calls.c[name].type) for name in columns})
             )
-        return stmt
+            write = self.updates[columns] = BulkWrite.compile(statement, self.dialect)
+        return write
 
 
 _statements_by_dialect: dict[str, _Statements] = {}
@@ -167,6 +175,7 @@ def _statements(connection: Connection) -> _Statements:
     else:  # pragma: no cover - only the two supported backends
         raise NotImplementedError(f"call log does not support {dialect}")
     built = _Statements(
+        dialect=connection.dialect,
         select_calls=select(calls)
         .where(calls.c.call_sid.in_(bindparam("sids", expanding=True)))
         .order_by(calls.c.call_sid)
@@ -174,9 +183,14 @@ def _statements(connection: Connection) -> _Statements:
         insert_calls=insert(calls)
         .on_conflict_do_nothing(index_elements=["call_sid"])
         .returning(calls.c.call_sid),
-        insert_steps=insert(call_steps)
-        .on_conflict_do_nothing(index_elements=["call_sid", "step"])
-        .returning(call_steps.c.call_sid, call_steps.c.step),
+        select_steps=select(call_steps.c.call_sid, call_steps.c.step).where(
+            call_steps.c.call_sid.in_(bindparam("sids", expanding=True))
+        ),
+        insert_steps=BulkWrite.compile(
+            insert(call_steps).on_conflict_do_nothing(index_elements=["call_sid", "step"]),
+            connection.dialect,
+            _STEP_COLUMNS,
+        ),
         insert_answers=insert(survey_answers).on_conflict_do_nothing(
             index_elements=["call_sid", "step"]
         ),
@@ -229,15 +243,17 @@ def apply_events(connection: Connection, events: Sequence[Event]) -> None:
         if len(set(created)) != len(new):
             raise CallCreatedConcurrently
 
-    if first_steps:
-        result = connection.execute(
-            statements.insert_steps, [_step_values(event) for event in first_steps.values()]
-        )
-        inserted = {(sid, step) for sid, step in result}
-        if any(key not in inserted for key in first_steps if key[0] in new):
-            raise CallCreatedConcurrently  # its steps too: another writer logged them
-    else:
-        inserted = set()
+    # The calls are held (locked, or created by this batch): no other writer
+    # logs their steps until commit, so what is not logged yet is ours to insert.
+    logged: set[tuple[str, int]] = set()
+    if rows and first_steps:
+        logged = {
+            (sid, step)
+            for sid, step in connection.execute(statements.select_steps, {"sids": sorted(rows)})
+        }
+    fresh = [event for key, event in first_steps.items() if key not in logged]
+    statements.insert_steps.run(connection, map(_step_values, fresh))
+    inserted = {(event.call_sid, event.step) for event in fresh}
 
     if rows:
         _fold(rows, [event for event in events if event.call_sid in rows], inserted)
@@ -249,7 +265,7 @@ def apply_events(connection: Connection, events: Sequence[Event]) -> None:
         if values:
             changed.setdefault(frozenset(values), []).append({"key_call_sid": sid, **values})
     for columns, params in changed.items():
-        connection.execute(statements.update_call(columns), params)
+        statements.update_call(columns).run(connection, params)
 
     answers = [event for event in events if isinstance(event, SurveyEvent)]
     if answers:
@@ -301,6 +317,10 @@ def _fold(
             row.update(_recording_changes(row, event))
         else:  # a survey answer has its own table
             row.update(_times(row, event.at))
+
+
+_STEP_COLUMNS = ("call_sid", "step", "node", "digits", "speech", "path", "outcome",
+                 "outcome_detail", "at")  # fmt: skip
 
 
 def _step_values(event: StepEvent) -> dict[str, Any]:
