@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
@@ -85,7 +85,8 @@ class CallLog:
         linger: float = 0.1,
     ) -> None:
         self._engine = engine
-        self._queue: queue.Queue[Event] = queue.Queue(maxsize=max_queue)
+        self._queue: deque[Event] = deque()
+        self._max_queue = max_queue
         self._batch_size = batch_size
         self._linger = linger
         self._pending = 0
@@ -223,22 +224,22 @@ class CallLog:
     # -- the writer -------------------------------------------------------
 
     def _put(self, event: Event) -> None:
+        # A deque under the one lock the counters need anyway: a queue.Queue
+        # took two more locks and a notify per event, for a consumer that
+        # never blocks on it.
         with self._done:
-            self._pending += 1
-        try:
-            self._queue.put_nowait(event)
-        except queue.Full:
-            with self._done:
-                self._pending -= 1
-                self.dropped += 1
-                dropped = self.dropped
-                self._done.notify_all()
-            if dropped == 1 or dropped % 1000 == 0:
-                log.error(
-                    "call log: queue full, dropped an event for %s (%d dropped so far)",
-                    event.call_sid,
-                    dropped,
-                )
+            if len(self._queue) < self._max_queue:
+                self._queue.append(event)
+                self._pending += 1
+                return
+            self.dropped += 1
+            dropped = self.dropped
+        if dropped == 1 or dropped % 1000 == 0:
+            log.error(
+                "call log: queue full, dropped an event for %s (%d dropped so far)",
+                event.call_sid,
+                dropped,
+            )
 
     def write_due(self, wait: float = 0.05) -> None:
         """Once a batch is due, write it, or have it written, before returning.
@@ -307,8 +308,8 @@ class CallLog:
         batch, self._held = self._held[:count], self._held[count:]
         while len(batch) < count:
             try:
-                batch.append(self._queue.get_nowait())
-            except queue.Empty:
+                batch.append(self._queue.popleft())
+            except IndexError:
                 break
         return batch
 
