@@ -12,9 +12,14 @@ class SignatureChecker:
     """Wraps twilio's ``RequestValidator`` with a cheaper first try.
 
     ``RequestValidator.validate`` always computes two HMACs (the URL with and
-    without its port) and re-parses the URL. Nearly every request matches
-    the URL as given, so we compute that one signature with the library and
-    fall back to the full ``validate`` only when it does not match.
+    without its port) and re-parses the URL, and its ``compute_signature``
+    walks the form in Python (a set, a sort and a lookup per parameter): on
+    the webhooks' hot path that cost more than the HMAC itself. Twilio never
+    repeats a parameter, so the first try joins the form in one pass, in the
+    order Twilio documents (the URL, then each name and value, sorted by
+    name), and has the library sign that string. When it does not match, the
+    library's full ``validate`` decides: the shortcut can only ever save work,
+    never accept a request the library would refuse.
     """
 
     def __init__(self, auth_token: str) -> None:
@@ -29,11 +34,11 @@ class SignatureChecker:
     def is_valid(self, url: str, params: Mapping[str, str], signature: str) -> bool:
         if not signature:
             return False
-        params = _Params(params)
-        expected = self.validator.compute_signature(url, params)
+        signed = url + "".join([name + params[name] for name in sorted(params)])
+        expected = self.validator.compute_signature(signed, {})
         if hmac.compare_digest(expected.encode(), signature.encode()):
             return True
-        return self.validator.validate(url, params, signature)
+        return self.validator.validate(url, _Params(params), signature)
 
 
 class _Params:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
+from ivr.telephony.signature import SignatureChecker
 from tests.web.conftest import AUTH_TOKEN
 
 PUBLIC = "https://ivr.example.com.br"
@@ -47,3 +50,23 @@ def test_a_signature_from_another_account_is_refused(make_app):
     other = RequestValidator("another-accounts-token")
     headers = {"X-Twilio-Signature": other.compute_signature(f"{PUBLIC}/voice/incoming", FORM)}
     assert post(app, headers) == 403
+
+
+# Any form Twilio could post: single-valued, names and values of any text.
+_forms = st.dictionaries(st.text(min_size=1, max_size=12), st.text(max_size=24), max_size=16)
+
+
+@given(form=_forms, url=st.sampled_from([PUBLIC + "/voice/step?s=1.a", "http://x:8080/voice/wait"]))
+def test_the_checker_accepts_exactly_what_the_library_signs(form, url):
+    checker = SignatureChecker(AUTH_TOKEN)
+    library = RequestValidator(AUTH_TOKEN)
+    full_checks = []
+    validate = checker.validator.validate
+    checker.validator.validate = lambda *args: full_checks.append(args) or validate(*args)
+    assert checker.is_valid(url, form, library.compute_signature(url, form))
+    assert full_checks == []  # the one-pass first try matched on its own
+    other = RequestValidator("another account's token").compute_signature(url, form)
+    assert not checker.is_valid(url, form, other)
+    if form:  # a value changed after signing
+        name = sorted(form)[0]
+        assert not checker.is_valid(url, form | {name: form[name] + "x"}, checker.sign(url, form))
