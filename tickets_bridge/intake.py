@@ -133,31 +133,18 @@ def open_ticket(
     rules: TicketRules,
     call_sid: str | None = None,
     follows: str | None = None,
+    look_up_key: bool = True,
 ) -> Receipt:
     """Add the ticket and its outbox item to the transaction of ``db``.
 
     The receipt says ``created=False`` when ``key`` had already made a ticket.
+    ``look_up_key=False`` skips that lookup: a key already used then fails on
+    its unique index (``IntegrityError``), for the caller to read that ticket back.
     """
-    existing = made_by(db, key)
-    if existing is not None:
-        return existing
-    return _new_ticket(
-        db, request, key=key, now=now, store=store, rules=rules, call_sid=call_sid, follows=follows
-    )
-
-
-def _new_ticket(
-    db: Session | Connection,
-    request: TicketRequest,
-    *,
-    key: str,
-    now: datetime,
-    store: str,
-    rules: TicketRules,
-    call_sid: str | None,
-    follows: str | None = None,
-) -> Receipt:
-    """The ticket and its outbox item, unchecked: a key already used fails on its unique index."""
+    if look_up_key:
+        existing = made_by(db, key)
+        if existing is not None:
+            return existing
     ticket = NewTicket(
         protocol=next_protocol(db, now),
         created_at=now,
@@ -190,8 +177,15 @@ def record_ticket(
     """
     try:
         with write_engine(engine).begin() as connection:
-            return _new_ticket(
-                connection, request, key=key, now=now, store=store, rules=rules, call_sid=call_sid
+            return open_ticket(
+                connection,
+                request,
+                key=key,
+                now=now,
+                store=store,
+                rules=rules,
+                call_sid=call_sid,
+                look_up_key=False,
             )
     except IntegrityError:
         with engine.connect() as connection:

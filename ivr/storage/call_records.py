@@ -319,8 +319,7 @@ def _fold(
             row.update(_times(row, event.at))
 
 
-_STEP_COLUMNS = ("call_sid", "step", "node", "digits", "speech", "path", "outcome",
-                 "outcome_detail", "at")  # fmt: skip
+_STEP_COLUMNS = tuple(column.name for column in call_steps.columns if column.name != "id")
 
 
 def _step_values(event: StepEvent) -> dict[str, Any]:
