@@ -88,6 +88,9 @@ _BY_KEY = (
 )
 
 
+_INSERT_OUTBOX = insert(OutboxItem.__table__)
+
+
 def made_by(db: Session | Connection, key: str) -> Receipt | None:
     """The ticket ``key`` already made (a replayed request), or None."""
     row = db.execute(_BY_KEY, {"key": key}).first()
@@ -109,7 +112,7 @@ def _enqueue(
     if store == LOCAL_STORE:
         return
     db.execute(
-        insert(OutboxItem.__table__),
+        _INSERT_OUTBOX,
         {
             "ticket_id": ticket_id,
             "comment_id": comment_id,
