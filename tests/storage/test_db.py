@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -63,18 +64,25 @@ def test_a_writer_gives_up_with_database_is_locked_after_the_busy_timeout(
     engine.dispose()
 
 
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+
+
 @pytest.mark.parametrize(
-    "value",
+    ("value", "zone"),
     [
-        datetime(2026, 12, 1, 13, 0),
-        datetime(2026, 12, 1, 13, 0, 5, 123456),
-        datetime(1, 1, 1, 0, 0),
-        datetime(9999, 12, 31, 23, 59, 59, 999999),
+        (datetime(2026, 12, 1, 13, 0), UTC),
+        (datetime(2026, 12, 1, 13, 0, 5, 123456), UTC),
+        (datetime(2026, 12, 1, 13, 0, 5, 123456), SAO_PAULO),
+        (datetime(1, 1, 1, 0, 0), UTC),
+        (datetime(9999, 12, 31, 23, 59, 59, 999999), UTC),
     ],
 )
-def test_utc_times_are_stored_as_sqlite_itself_would_store_them(value: datetime) -> None:
-    """Rows written before and after the faster writer read and sort alike."""
+def test_utc_times_are_stored_as_sqlite_itself_would_store_them(value: datetime, zone) -> None:
+    """Rows written before and after the faster writer read and sort alike.
+
+    ``value`` is the UTC time; the column is given it as seen in ``zone``.
+    """
     dialect = sqlite.dialect()
-    ours = db.UTCDateTime().load_dialect_impl(dialect).bind_processor(dialect)
+    ours = db.UTCDateTime().bind_processor(dialect)
     sqlites = sqlite.DATETIME().bind_processor(dialect)
-    assert ours(value) == sqlites(value)
+    assert ours(value.replace(tzinfo=UTC).astimezone(zone)) == sqlites(value)
